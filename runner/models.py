@@ -1,0 +1,218 @@
+"""Frozen dataclasses that cross stage boundaries.
+
+load (``campaign.py``) → ``Campaign``; recipients (``recipients.py``) → ``Recipient``;
+planner (``planner.py``) → ``CampaignPlan`` of ``Batch``; the executor and the report
+read those. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from runner.errors import Violation
+
+SendingType = Literal[
+    "normal", "webservice", "peer_to_peer", "peer_to_peer_file", "postal_code", "pattern", "votp"
+]
+SENDING_TYPES: tuple[str, ...] = (
+    "normal",
+    "webservice",
+    "peer_to_peer",
+    "peer_to_peer_file",
+    "postal_code",
+    "pattern",
+    "votp",
+)
+# Types whose templates see each recipient's CSV row and ``phone``.
+PERSONALIZED_TYPES = frozenset({"peer_to_peer", "peer_to_peer_file", "pattern", "votp"})
+
+Action = Literal["send", "skip", "reconcile"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value stands in a user's file (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+
+    def violation(self, message: str) -> Violation:
+        return Violation(self.file, self.line, self.col, message)
+
+
+@dataclass(frozen=True)
+class InlineNumber:
+    """A phone number written directly in the campaign's ``recipients`` or ``exclude``."""
+
+    value: str
+    where: Location
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A ``.csv`` (header row) or ``.txt`` (one number a line) file of numbers."""
+
+    path: Path
+    phone_column: str
+    where: Location
+
+
+Source = InlineNumber | FileSource
+
+
+@dataclass(frozen=True)
+class Template:
+    """A Jinja2 template from the campaign file, with where it was written.
+
+    ``first_line`` is the file line of the template's own line 1 (for a ``|``
+    block scalar that is the line after the key).
+    """
+
+    source: str
+    field: str
+    where: Location
+    first_line: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``schedule:`` as written: a local time in a calendar and a time zone."""
+
+    at: str
+    calendar: Literal["gregorian", "jalali"]
+    timezone: str
+    where: Location
+
+
+@dataclass(frozen=True)
+class OperatorSlice:
+    """A slice of one operator's number bank: ``start`` offset, ``size`` numbers."""
+
+    start: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """One ``postal_code`` targeting entry (birth years are Solar Hijri)."""
+
+    postal_code: int
+    bank: Literal["all", "white"]
+    gender: Literal["all", "male", "female"]
+    birth_year_from: int | None
+    birth_year_to: int | None
+    operators: Mapping[str, OperatorSlice]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Optional safety limits a campaign sets on itself."""
+
+    max_recipients: int | None = None
+    max_cost: float | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A validated campaign file (format version 1), not yet rendered."""
+
+    path: Path
+    name: str
+    description: str
+    type: SendingType
+    sender: str | None
+    vars: Mapping[str, Any]
+    message: Template | None
+    pattern_code: str | None
+    pattern_params: tuple[tuple[str, Template], ...]
+    recipients: tuple[Source, ...]
+    exclude: tuple[Source, ...]
+    schedule: Schedule | None
+    targeting: tuple[Targeting, ...]
+    batch_size: int
+    limits: Limits
+    where: Mapping[str, Location] = field(default_factory=dict)
+
+    @property
+    def lockfile_path(self) -> Path:
+        return self.path.with_name(self.path.stem + ".lock.json")
+
+    @property
+    def personalized(self) -> bool:
+        return self.type in PERSONALIZED_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One normalized recipient, with its CSV row (empty for inline and .txt numbers)."""
+
+    phone: str
+    fields: Mapping[str, str]
+    origin: str
+
+
+@dataclass
+class RecipientStats:
+    """Counts gathered while streaming recipients; filled in as the stream is read."""
+
+    read: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    excluded: int = 0
+    invalid: list[Violation] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One rendered text and the recipients who get it."""
+
+    text: str
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One API request: ``fields`` are its small body fields, ``messages`` its bulk.
+
+    ``planner.request_body`` turns a batch into the exact body that is POSTed.
+    """
+
+    key: str
+    sending_type: SendingType
+    fields: Mapping[str, Any]
+    messages: tuple[Message, ...]
+    action: Action = "send"
+
+    @property
+    def recipient_count(self) -> int:
+        return sum(len(m.recipients) for m in self.messages)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A rendered example shown in the plan."""
+
+    phone: str
+    text: str
+    parts: int
+    encoding: str
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """Everything apply would do for one campaign; dry-run prints exactly this."""
+
+    campaign: Campaign
+    send_time: datetime | None
+    batches: tuple[Batch, ...]
+    stats: RecipientStats
+    samples: tuple[Sample, ...]
+    max_parts: int
+    total_parts: int
+    skipped_recipients: int = 0
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,62 @@
+"""How many SMS parts a text takes, by the GSM-7 / UCS-2 rules operators bill by.
+
+Any character outside the GSM-7 alphabet (every Persian letter, for one) makes the
+whole message UCS-2: 70 UTF-16 units fit a single part, 67 a part of a split
+message. A GSM-7 message fits 160 septets, 153 a part; the extension characters
+(``^{}\\[~]|€`` and form feed) take two septets each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+MAX_CHARACTERS = 1400
+MAX_PARTS = 20
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The encoding, length in billing units, and part count of one text."""
+
+    encoding: str
+    units: int
+    characters: int
+    parts: int
+
+
+def count_parts(text: str) -> Parts:
+    """Count the SMS parts of ``text``; an empty text still takes one part."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        return Parts("GSM-7", units, len(text), _parts(units, 160, 153))
+    # UCS-2 counts UTF-16 code units: a character outside the BMP (an emoji) takes two.
+    units = len(text.encode("utf-16-le")) // 2
+    return Parts("UCS-2", units, len(text), _parts(units, 70, 67))
+
+
+def _parts(units: int, single: int, per_part: int) -> int:
+    if units <= single:
+        return 1
+    return -(-units // per_part)
+
+
+def length_problem(text: str) -> str | None:
+    """Say why ``text`` is too long for the API (over 1400 characters or 20 parts), or None."""
+    parts = count_parts(text)
+    if parts.characters > MAX_CHARACTERS:
+        return (
+            f"the message is {parts.characters} characters long; "
+            f"the API accepts at most {MAX_CHARACTERS}"
+        )
+    if parts.parts > MAX_PARTS:
+        return (
+            f"the message takes {parts.parts} SMS parts ({parts.encoding}); "
+            f"the API accepts at most {MAX_PARTS}"
+        )
+    return None
