@@ -102,8 +102,7 @@ class AuthenticationError(ApiError):
     """401 / ``400-1``: the API key or token is wrong or expired."""
 
     hint = (
-        "check IPPANEL_API_KEY (Panel > Developers > Access Keys), "
-        "or run `ippanel-run login` again"
+        "check IPPANEL_API_KEY (Panel > Developers > Access Keys), or run `ippanel-run login` again"
     )
 
 

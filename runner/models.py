@@ -187,10 +187,12 @@ class Batch:
     fields: Mapping[str, Any]
     messages: tuple[Message, ...]
     action: Action = "send"
+    # For batches known only from the lockfile (skip / reconcile): how many it recorded.
+    recorded: int = 0
 
     @property
     def recipient_count(self) -> int:
-        return sum(len(m.recipients) for m in self.messages)
+        return sum(len(m.recipients) for m in self.messages) or self.recorded
 
 
 @dataclass(frozen=True)

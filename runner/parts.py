@@ -8,6 +8,7 @@ message. A GSM-7 message fits 160 septets, 153 a part; the extension characters
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -15,6 +16,9 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+# Regexes run at C speed: parts are counted for every distinct text of a million-row campaign.
+_NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(GSM7_BASIC | GSM7_EXTENSION))) + "]")
+_GSM7_EXT = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENSION))) + "]")
 
 MAX_CHARACTERS = 1400
 MAX_PARTS = 20
@@ -32,8 +36,8 @@ class Parts:
 
 def count_parts(text: str) -> Parts:
     """Count the SMS parts of ``text``; an empty text still takes one part."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+    if _NOT_GSM7.search(text) is None:
+        units = len(text) + len(_GSM7_EXT.findall(text))
         return Parts("GSM-7", units, len(text), _parts(units, 160, 153))
     # UCS-2 counts UTF-16 code units: a character outside the BMP (an emoji) takes two.
     units = len(text.encode("utf-16-le")) // 2

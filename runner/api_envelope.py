@@ -1,0 +1,103 @@
+"""The IPPanel Edge API's answer envelope: success → ``Envelope``, anything else → ``ApiError``.
+
+``{"data": ..., "meta": {"status", "message", "message_code", "errors"}}``. Success
+needs HTTP 200 (or 201) *and* ``meta.status`` true: a third-party client reports
+errors that came back as 200 with ``meta.status`` false. The API's message is
+kept exactly as sent (often Persian). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from runner.errors import (
+    ApiError,
+    ApiValidationError,
+    AuthenticationError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A successful answer: the envelope's ``data`` and ``meta``."""
+
+    data: Any
+    meta: Mapping[str, Any]
+
+
+def _errors(value: object) -> dict[str, list[str]]:
+    # PHP serializes an empty map as [], and a field may carry one string instead of a list.
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        str(k): [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in value.items()
+    }
+
+
+def _error_class(status: int, code: str) -> type[ApiError]:
+    # 404 first: a cancel of an unknown message comes as HTTP 404 with code 400-1.
+    if status == 404:
+        return NotFoundError
+    if status == 401 or code == "400-1":
+        return AuthenticationError
+    if status == 429:
+        return RateLimitedError
+    if status >= 500:
+        return ServerError
+    if status == 422 or code in ("400-2", "422-1"):
+        return ApiValidationError
+    return ApiError
+
+
+_DEFAULT_MESSAGES: dict[type[ApiError], str] = {
+    AuthenticationError: "the API key or login token was not accepted",
+    NotFoundError: "not found",
+    RateLimitedError: "the API refused an identical request made within 40 seconds; "
+    "the first one may have been sent",
+    ServerError: "the API failed",
+}
+
+
+def decode_response(status: int, content: bytes, secrets: Sequence[str] = ()) -> Envelope:
+    """The envelope of a successful answer (HTTP 200/201 and ``meta.status`` true), else raise.
+
+    ``secrets`` are blanked out of every message, in case the API echoes one back.
+    """
+    try:
+        payload = json.loads(content)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise _non_envelope(status)
+    meta: Mapping[str, Any] = payload["meta"] if isinstance(payload.get("meta"), dict) else {}
+    if status in (200, 201) and meta.get("status") in (True, "true"):
+        return Envelope(payload.get("data"), meta)
+    code = str(meta.get("message_code") or "")
+    cls = _error_class(status, code)
+    message = str(meta.get("message") or _DEFAULT_MESSAGES.get(cls, "the API refused the request"))
+    errors = _errors(meta.get("errors")) or _errors(payload.get("errors"))
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+            errors = {k: [m.replace(secret, "***") for m in v] for k, v in errors.items()}
+    raise cls(message, status=status, code=code, errors=errors)
+
+
+def _non_envelope(status: int) -> ApiError:
+    # Proxies and gateways answer with HTML; the status still says what happened.
+    cls = _error_class(status, "")
+    if cls in _DEFAULT_MESSAGES and cls is not ServerError:
+        return cls(_DEFAULT_MESSAGES[cls], status=status)
+    if 400 <= status < 500:
+        return ApiError(
+            f"the API refused the request with HTTP {status} and no JSON body", status=status
+        )
+    return ServerError(
+        f"the API answered HTTP {status} with a body that is not a JSON envelope", status=status
+    )

@@ -1,0 +1,234 @@
+"""Apply one campaign: lock → reconcile → plan against the lockfile → confirm → send → save.
+
+``prepare`` (no network) is what ``plan`` and ``--dry-run`` show; ``apply_campaign``
+runs the whole protocol of DESIGN §3 under the campaign's file lock. The CLI
+passes in how to show a plan, how to confirm, and the client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import cast
+
+from runner.campaign import load_campaign
+from runner.errors import ConfirmationRefused, InputError
+from runner.executor import Sender, SendSeams
+from runner.lockfile import BatchRecord, Journal, Lock, exclusive, load, recipient_digest, save
+from runner.models import (
+    Action,
+    Batch,
+    Campaign,
+    CampaignPlan,
+    FileSource,
+    RecipientStats,
+    SendingType,
+)
+from runner.planner import build_plan
+from runner.pricing import Estimate, estimate
+from runner.reconcile import reconcile
+
+# Unfinished batches are shown as "reconcile"; sent ones as "skip".
+ACTION_OF_STATE: dict[str, Action] = {
+    "sent": "skip",
+    "sending": "reconcile",
+    "unknown": "reconcile",
+}
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """What the user asked for on the command line."""
+
+    command: str
+    concurrency: int = 4
+    max_errors: int = 1
+    allow_over_limit: bool = False
+    skip_invalid: bool = False
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What one apply did, for the summary and the exit code."""
+
+    plan: CampaignPlan
+    sent: tuple[BatchRecord, ...]
+    unresolved: tuple[BatchRecord, ...]
+    failed: tuple[BatchRecord, ...]
+    estimate: Estimate | None
+    stop_reason: str = ""
+
+
+def inputs_digest(campaign: Campaign) -> str:
+    """A digest of the campaign file and every data file it reads."""
+    digest = hashlib.sha256()
+    files = [campaign.path] + [
+        s.path for s in (*campaign.recipients, *campaign.exclude) if isinstance(s, FileSource)
+    ]
+    for path in files:
+        digest.update(str(path.name).encode() + b"\0")
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def finished(campaign: Campaign, lock: Lock) -> bool:
+    """Every batch sent and nothing changed since: there is nothing to plan."""
+    if not lock.batches or not lock.inputs:
+        return False
+    if any(r.state != "sent" for r in lock.batches.values()):
+        return False
+    try:
+        return lock.inputs == inputs_digest(campaign)
+    except OSError:
+        return False
+
+
+def prepare(
+    campaign: Campaign, lock: Lock, *, now: datetime, skip_invalid: bool = False
+) -> CampaignPlan:
+    """The plan against the lockfile: new batches to send, recorded ones to skip or settle."""
+    recorded = tuple(
+        Batch(
+            r.key, cast(SendingType, r.sending_type), {}, (), ACTION_OF_STATE[r.state], r.recipients
+        )
+        for r in sorted(lock.batches.values(), key=_order)
+        if r.state in ACTION_OF_STATE  # failed batches are planned again as new ones
+    )
+    if finished(campaign, lock):
+        total = sum(b.recipient_count for b in recorded)
+        return CampaignPlan(
+            campaign,
+            None,
+            recorded,
+            RecipientStats(read=total, kept=total),
+            samples=(),
+            max_parts=0,
+            total_parts=0,
+            skipped_recipients=total,
+            notes=("already sent, and nothing changed since the lockfile was written",),
+        )
+    digests = lock.covered()
+    name = campaign.name
+    plan = build_plan(
+        campaign,
+        now=now,
+        skip_invalid=skip_invalid,
+        covered=(lambda phone: recipient_digest(name, phone) in digests) if digests else None,
+    )
+    new = [
+        b
+        for b in plan.batches
+        if b.key not in lock.batches or lock.batches[b.key].state == "failed"
+    ]
+    if (
+        campaign.type == "postal_code"
+        and new
+        and any(r.state != "failed" for r in lock.batches.values())
+    ):
+        raise InputError(
+            f"{campaign.path}: this postal_code campaign was already sent; sending again would "
+            "target the same number bank twice. Put new recipients in a new campaign."
+        )
+    notes = plan.notes
+    if plan.skipped_recipients:
+        notes += (
+            f"{plan.skipped_recipients:,} recipient(s) already got this campaign and are left "
+            "out, even if the text changed since",
+        )
+    return replace(plan, batches=recorded + tuple(new), notes=notes)
+
+
+def _order(record: BatchRecord) -> tuple[int, str]:
+    return (record.attempted_at, record.key)
+
+
+@dataclass(frozen=True)
+class ApplySeams:
+    """Side effects of an apply, injected by the CLI (and by tests)."""
+
+    send: SendSeams
+    show: Callable[[CampaignPlan, Estimate | None], None]
+    confirm: Callable[[CampaignPlan], bool]
+
+
+def apply_campaign(path: Path, seams: ApplySeams, options: ApplyOptions) -> ApplyOutcome:
+    """Run DESIGN §3 for one campaign file, under its file lock."""
+    campaign = load_campaign(path)
+    lockpath = campaign.lockfile_path
+    with exclusive(lockpath):
+        lock = load(lockpath, campaign.name)
+        if lock.unresolved():
+            journal = Journal(lockpath)
+            try:
+                reconcile(lock, seams.send.client, journal.record)
+            finally:
+                journal.close()
+                save(lockpath, lock, options.command)
+        plan = prepare(campaign, lock, now=seams.send.now(), skip_invalid=options.skip_invalid)
+        to_send = [b for b in plan.batches if b.action == "send"]
+        quote = estimate(plan, seams.send.client) if to_send else None
+        seams.show(plan, quote)
+        if not to_send:
+            return ApplyOutcome(plan, (), (), (), None)
+        _check_limits(campaign, plan, quote, options.allow_over_limit)
+        if not seams.confirm(plan):
+            raise ConfirmationRefused(f"{path}: not confirmed; nothing was sent")
+        return _send(campaign, plan, lock, seams, options, quote)
+
+
+def _send(
+    campaign: Campaign,
+    plan: CampaignPlan,
+    lock: Lock,
+    seams: ApplySeams,
+    options: ApplyOptions,
+    quote: Estimate | None,
+) -> ApplyOutcome:
+    lockpath = campaign.lockfile_path
+    journal = Journal(lockpath)
+    sender = Sender(plan, lock, journal, seams.send)
+    try:
+        records = sender.run(concurrency=options.concurrency, max_errors=options.max_errors)
+    finally:
+        journal.close()
+        complete = all(r.state == "sent" for r in lock.batches.values())
+        lock.inputs = inputs_digest(campaign) if complete else ""
+        save(lockpath, lock, options.command)
+    return ApplyOutcome(
+        plan,
+        sent=tuple(r for r in records if r.state == "sent"),
+        unresolved=tuple(r for r in records if r.state == "unknown"),
+        failed=tuple(r for r in records if r.state == "failed"),
+        estimate=quote,
+        stop_reason=sender.stop_reason,
+    )
+
+
+def _check_limits(
+    campaign: Campaign, plan: CampaignPlan, quote: Estimate | None, allow: bool
+) -> None:
+    if allow:
+        return
+    recipients = sum(b.recipient_count for b in plan.batches if b.action == "send")
+    limits = campaign.limits
+    problems = []
+    if limits.max_recipients is not None and recipients > limits.max_recipients:
+        problems.append(
+            f"{recipients:,} recipients is over limits.max_recipients ({limits.max_recipients:,})"
+        )
+    if quote is not None and quote.cost is not None:
+        cost = f"the estimated cost {quote.cost:,.0f} Rials"
+        if limits.max_cost is not None and quote.cost > limits.max_cost:
+            problems.append(f"{cost} is over limits.max_cost ({limits.max_cost:,.0f})")
+        if quote.credit is not None and quote.cost > quote.credit:
+            problems.append(f"{cost} is over the account's credit ({quote.credit:,.0f})")
+    if problems:
+        raise InputError(
+            f"{campaign.path}: " + "; ".join(problems) + ". Nothing was sent; "
+            "raise the limit in the campaign, or pass --allow-over-limit"
+        )

@@ -1,0 +1,147 @@
+"""Campaign files: load, validate against the schema, and build a ``models.Campaign``.
+
+``load_campaign`` is the one entry point: YAML (``loader``) → JSON Schema
+(``schema``) → the checks a schema cannot express → a frozen ``Campaign``.
+Every problem in the file is reported at once, each as ``path:line:col: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from runner.errors import InvalidCampaign, Violation
+from runner.loader import Document, load_document
+from runner.models import (
+    Campaign,
+    FileSource,
+    InlineNumber,
+    Limits,
+    OperatorSlice,
+    Schedule,
+    SendingType,
+    Source,
+    Targeting,
+    Template,
+)
+from runner.schema import validate_document
+
+API_BATCH_CEILING = 1000
+FILE_ROWS_CEILING = 10_000
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Read and validate one campaign file; raise ``InvalidCampaign`` with every violation."""
+    doc = load_document(path)
+    violations = validate_document(doc)
+    if violations:
+        raise InvalidCampaign(violations)
+    campaign = _build(doc)
+    problems = _semantic_checks(doc, campaign)
+    if problems:
+        raise InvalidCampaign(problems)
+    return campaign
+
+
+def default_batch_size(sending_type: str) -> int:
+    """Recipients per request (rows per file for ``peer_to_peer_file``) when not set."""
+    return FILE_ROWS_CEILING if sending_type == "peer_to_peer_file" else API_BATCH_CEILING
+
+
+def _build(doc: Document) -> Campaign:
+    data: Mapping[str, Any] = doc.data
+    kind = cast(SendingType, data["type"])
+    pattern = data.get("pattern") or {}
+    return Campaign(
+        path=doc.path,
+        name=data["name"],
+        description=data.get("description", ""),
+        type=kind,
+        sender=data.get("sender"),
+        vars=dict(data.get("vars") or {}),
+        message=_template(doc, ("message",), "message") if "message" in data else None,
+        pattern_code=pattern.get("code"),
+        pattern_params=tuple(
+            (name, _template(doc, ("pattern", "params", name), f"pattern.params.{name}"))
+            for name in (pattern.get("params") or {})
+        ),
+        recipients=_sources(doc, "recipients"),
+        exclude=_sources(doc, "exclude"),
+        schedule=_schedule(doc),
+        targeting=tuple(_targeting(t) for t in data.get("targeting") or ()),
+        batch_size=data.get("batch_size", default_batch_size(kind)),
+        limits=Limits(**(data.get("limits") or {})),
+        where={key: doc.location((key,)) for key in data},
+    )
+
+
+def _template(doc: Document, path: tuple[str, ...], field: str) -> Template:
+    where = doc.location(path)
+    block = doc.styles.get(path, "") in ("|", ">")
+    source = doc.data
+    for part in path:
+        source = source[part]
+    return Template(
+        source=str(source), field=field, where=where, first_line=where.line + (1 if block else 0)
+    )
+
+
+def _sources(doc: Document, key: str) -> tuple[Source, ...]:
+    base = doc.path.parent
+    sources: list[Source] = []
+    for index, item in enumerate(doc.data.get(key) or ()):
+        where = doc.location((key, index))
+        if isinstance(item, Mapping):
+            path = base / str(item["file"])
+            sources.append(FileSource(path, str(item.get("phone_column", "phone")), where))
+        else:
+            sources.append(InlineNumber(str(item), where))
+    return tuple(sources)
+
+
+def _schedule(doc: Document) -> Schedule | None:
+    raw = doc.data.get("schedule")
+    if raw is None:
+        return None
+    return Schedule(
+        at=str(raw["at"]),
+        calendar=raw.get("calendar", "gregorian"),
+        timezone=raw.get("timezone", "Asia/Tehran"),
+        where=doc.location(("schedule", "at")),
+    )
+
+
+def _targeting(raw: Mapping[str, Any]) -> Targeting:
+    years = raw.get("birth_year") or {}
+    return Targeting(
+        postal_code=int(raw["postal_code"]),
+        bank=raw.get("bank", "all"),
+        gender=raw.get("gender", "all"),
+        birth_year_from=years.get("from"),
+        birth_year_to=years.get("to"),
+        operators={
+            name: OperatorSlice(int(s.get("start", 0)), int(s["size"]))
+            for name, s in (raw.get("operators") or {}).items()
+        },
+    )
+
+
+def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
+    problems: list[Violation] = []
+    if campaign.type != "peer_to_peer_file" and campaign.batch_size > API_BATCH_CEILING:
+        problems.append(
+            doc.location(("batch_size",)).violation(
+                f"batch_size {campaign.batch_size} is over the API's ceiling of "
+                f"{API_BATCH_CEILING} recipients a request for type {campaign.type}"
+            )
+        )
+    for index, target in enumerate(campaign.targeting):
+        low, high = target.birth_year_from, target.birth_year_to
+        if low is not None and high is not None and low > high:
+            problems.append(
+                doc.location(("targeting", index, "birth_year")).violation(
+                    f"birth_year.from {low} is after birth_year.to {high}"
+                )
+            )
+    return problems

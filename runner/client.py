@@ -1,0 +1,338 @@
+"""The IPPanel Edge API client: typed calls over httpx (the only module that imports it).
+
+Every call goes to ``{base_url}/api/...`` with the raw API key or login token in
+``Authorization`` (no scheme, as the vendor's SDKs send it) and returns a frozen
+dataclass from ``runner.api_types``. An answer counts as success only with HTTP
+200 (or 201) *and* ``meta.status`` true; anything else raises the matching
+``runner.errors.ApiError`` subclass, with the API's (often Persian) message as sent.
+
+Retry policy. The API has no idempotency key, so a request is repeated only
+where repeating cannot send an SMS twice:
+
+* any request, sends included, after ``ConnectFailed``: the connection was never
+  made, so the request surely did not arrive;
+* reads (reports, credit, price quote, check_token) also after ``RequestTimedOut``,
+  ``ConnectionDropped``, a 5xx or a 429;
+* a send (``send``, ``send_multipart``, ``cancel``) and the login steps are never
+  repeated once the request may have gone out: the error is raised and the caller
+  (the executor, which reconciles through the reports) decides.
+
+Waits are capped exponential backoff with full jitter: ``random() * min(8, 0.5 * 2**n)``
+seconds before retry ``n + 1``, through the injected ``sleep``. The credential never
+appears in an exception message, a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+from runner import __version__
+from runner.api_envelope import Envelope, decode_response
+from runner.api_types import (
+    Account,
+    BulkStats,
+    Credit,
+    LoginStep,
+    OutboxRow,
+    Page,
+    PriceQuote,
+    RecipientRow,
+    SendResult,
+    parse_account,
+    parse_bulk_stats,
+    parse_credit,
+    parse_login_step,
+    parse_outbox_row,
+    parse_page,
+    parse_price,
+    parse_recipient,
+    parse_send,
+)
+from runner.credentials import DEFAULT_BASE_URL
+from runner.errors import (
+    ApiError,
+    ConnectFailed,
+    ConnectionDropped,
+    CredentialsError,
+    InputError,
+    NotFoundError,
+    RateLimitedError,
+    RequestTimedOut,
+    ServerError,
+    TransportError,
+)
+
+if TYPE_CHECKING:
+    from runner.sandbox.wire import SandboxRequest, SandboxResponse
+
+__all__ = ["DEFAULT_BASE_URL", "IPPanelClient", "SandboxHandler", "in_process_transport"]
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+
+class IPPanelClient:
+    """A session with the Edge API; use it as a context manager or call ``close()``.
+
+    ``credential`` is the API key or login token (None for the login steps only);
+    ``retries`` is how many times a request may be repeated under the policy above;
+    ``transport``, ``sleep`` and ``random`` are seams for tests and the sandbox.
+    """
+
+    def __init__(
+        self,
+        credential: str | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random.random,
+        user_agent: str | None = None,
+    ) -> None:
+        if not base_url.startswith(("https://", "http://")):
+            raise InputError(f"the API URL must start with https:// or http://, not {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential or None
+        self._retries = retries
+        self._sleep = sleep
+        self._random = random
+        # None until a by_bulk call tells which of the two documented shapes this server speaks.
+        self._by_bulk_get: bool | None = None
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            headers={
+                "Accept": "application/json",
+                "User-Agent": user_agent or f"ippanel-run/{__version__} httpx/{httpx.__version__}",
+            },
+        )
+
+    def __repr__(self) -> str:
+        hidden = "'***'" if self._credential else "None"
+        return f"IPPanelClient(base_url={self.base_url!r}, credential={hidden})"
+
+    def __enter__(self) -> IPPanelClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- sending (never repeated once the request may have arrived) --------------------------
+
+    def send(self, body: Mapping[str, Any]) -> SendResult:
+        """POST ``/api/send`` with ``body`` exactly as given (any ``sending_type``)."""
+        return parse_send(self._call("POST", "/api/send", json=dict(body)).data)
+
+    def send_multipart(
+        self, form: Mapping[str, str | Sequence[str]], files: Sequence[tuple[str, str]]
+    ) -> SendResult:
+        """POST ``/api/send`` as multipart: ``form`` fields, each file as ``files[]`` text/csv."""
+        parts = [("files[]", (name, text.encode("utf-8"), "text/csv")) for name, text in files]
+        envelope = self._call("POST", "/api/send", data=dict(form), files=parts)
+        return parse_send(envelope.data)
+
+    def cancel(self, outbox_id: int) -> None:
+        """Cancel a scheduled bulk (possible until 5 minutes before its send time)."""
+        self._call("POST", "/api/send/cancel", json={"message_outbox_id": outbox_id})
+
+    # -- reads (repeated on transient failures) ----------------------------------------------
+
+    def outbox_list(self, *, page: int = 1, limit: int = 100, **filters: Any) -> Page[OutboxRow]:
+        """One page of ``report/new_list``; ``filters`` as the API names them."""
+        body: dict[str, Any] = {"page": page, "limit": limit}
+        if filters:
+            body["filters"] = filters
+        envelope = self._read("POST", "/api/report/new_list", json=body)
+        return parse_page(envelope.data, envelope.meta, parse_outbox_row, page)
+
+    def iter_outbox(self, *, limit: int = 100, **filters: Any) -> Iterator[OutboxRow]:
+        """Every row of ``report/new_list`` matching ``filters``, page after page."""
+        page = 1
+        while True:
+            result = self.outbox_list(page=page, limit=limit, **filters)
+            yield from result.items
+            # Count pages ourselves: a server that ignores ``page`` must not loop us forever.
+            if not result.items or page >= result.last_page:
+                return
+            page += 1
+
+    def outbox_by_id(self, outbox_id: int) -> OutboxRow:
+        """One bulk by id: the current ``GET by_bulk?messages_outbox_id=``, else the older POST."""
+        if self._by_bulk_get is not False:
+            try:
+                envelope = self._read(
+                    "GET", "/api/report/by_bulk", params={"messages_outbox_id": outbox_id}
+                )
+            except ApiError as err:
+                if self._by_bulk_get or err.status not in (404, 405):
+                    raise
+            else:
+                self._by_bulk_get = True
+                return _one_row(envelope.data, outbox_id)
+        body = {"page": 1, "limit": 10}
+        envelope = self._read("POST", f"/api/report/by_bulk/{outbox_id}", json=body)
+        self._by_bulk_get = False
+        return _one_row(envelope.data, outbox_id)
+
+    def bulk_stats(self, outbox_id: int) -> BulkStats:
+        envelope = self._read("GET", "/api/report/bulk_stats", params={"bulk_id": outbox_id})
+        return parse_bulk_stats(envelope.data)
+
+    def recipients(self, outbox_id: int, *, per_page: int = 1000) -> Iterator[RecipientRow]:
+        """Every recipient of a bulk, across all pages of ``report/recipients``."""
+        page = 1
+        while True:
+            params = {"page": page, "per_page": per_page, "bulk_id": outbox_id}
+            envelope = self._read("GET", "/api/report/recipients", params=params)
+            result = parse_page(envelope.data, envelope.meta, parse_recipient, page)
+            yield from result.items
+            # Count pages ourselves: a server that ignores ``page`` must not loop us forever.
+            if not result.items or page >= result.last_page:
+                return
+            page += 1
+
+    def credit(self) -> Credit:
+        return parse_credit(self._read("GET", "/api/payment/credit/mine").data)
+
+    def calculate_price(self, number: str, message: str) -> PriceQuote:
+        """The price of ``message`` sent from line ``number`` to one recipient."""
+        body = {"number": number, "message": message}
+        return parse_price(self._read("POST", "/api/send/calculate-price", json=body).data)
+
+    # -- login -------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginStep:
+        body = {"username": username, "password": password}
+        return parse_login_step(self._auth_step("/api/acl/auth/login", body).data)
+
+    def send_sms_otp(self, token: str) -> LoginStep:
+        return parse_login_step(
+            self._auth_step("/api/acl/auth/send_sms_otp", {"token": token}).data
+        )
+
+    def confirm_otp(self, token: str, otp: str) -> LoginStep:
+        body = {"token": token, "otp": otp}
+        return parse_login_step(self._auth_step("/api/acl/auth/confirm_otp", body).data)
+
+    def check_token(self) -> Account:
+        """Who the credential belongs to; an AuthenticationError if it is not accepted."""
+        return parse_account(self._read("POST", "/api/acl/auth/check_token").data)
+
+    def logout(self) -> None:
+        self._call("POST", "/api/acl/auth/logout")
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def _auth_step(self, path: str, body: Mapping[str, str]) -> Envelope:
+        # Login steps carry no Authorization: the token is in the body, and may be temporary.
+        return self._call("POST", path, json=dict(body), auth=False)
+
+    def _read(self, method: str, path: str, **kwargs: Any) -> Envelope:
+        return self._call(method, path, idempotent=True, **kwargs)
+
+    def _call(
+        self, method: str, path: str, *, idempotent: bool = False, auth: bool = True, **kwargs: Any
+    ) -> Envelope:
+        headers = {}
+        if auth:
+            if self._credential is None:
+                raise CredentialsError("this request needs an API key or a login token")
+            headers["Authorization"] = self._credential
+        attempt = 0
+        while True:
+            try:
+                request = self._http.build_request(
+                    method, self.base_url + path, headers=headers, **kwargs
+                )
+                status, content = self._exchange(request)
+                return decode_response(status, content, [self._credential or ""])
+            except ApiError as err:
+                if attempt >= self._retries or not _may_repeat(err, idempotent):
+                    raise
+            self._sleep(self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+            attempt += 1
+
+    def _exchange(self, request: httpx.Request) -> tuple[int, bytes]:
+        where = f"{request.method} {request.url.copy_with(query=None)}"
+        try:
+            response = self._http.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as err:
+            message = f"could not reach the API for {where} ({self._why(err)}); nothing was sent"
+            raise ConnectFailed(message) from err
+        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as err:
+            message = f"no answer in time for {where} ({self._why(err)}); it may have arrived"
+            raise RequestTimedOut(message) from err
+        except httpx.TransportError as err:
+            message = f"the connection broke during {where} ({self._why(err)}); it may have arrived"
+            raise ConnectionDropped(message) from err
+        return response.status_code, response.content
+
+    def _why(self, err: Exception) -> str:
+        text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        return text.replace(self._credential, "***") if self._credential else text
+
+
+def _may_repeat(err: ApiError, idempotent: bool) -> bool:
+    if isinstance(err, ConnectFailed):
+        return True
+    return idempotent and isinstance(err, (TransportError, ServerError, RateLimitedError))
+
+
+def _one_row(data: object, outbox_id: int) -> OutboxRow:
+    # The older POST shape may page its answer like new_list does.
+    if isinstance(data, list):
+        if not data:
+            raise NotFoundError(f"outbox {outbox_id} not found", status=404)
+        data = data[0]
+    return parse_outbox_row(data)
+
+
+class SandboxHandler(Protocol):
+    """What ``in_process_transport`` needs of the sandbox: ``runner.sandbox.SandboxApp``."""
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse: ...
+
+
+def in_process_transport(app: SandboxHandler) -> httpx.BaseTransport:
+    """An httpx transport that hands every request to the sandbox ``app`` in this process.
+
+    A fault the app injects *after* committing is raised as the network would show it:
+    ``"drop"`` as a dropped connection, ``"timeout"`` as a read timeout (at once: the
+    point is that the client gives up, not that anyone waits).
+    """
+    from runner.sandbox.wire import SandboxRequest
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = app.handle(
+            SandboxRequest(
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.url.params),
+                headers=dict(request.headers),
+                body=request.content,
+            )
+        )
+        if answer.after_commit == "drop":
+            raise httpx.RemoteProtocolError("server disconnected without sending a response")
+        if answer.after_commit == "timeout":
+            raise httpx.ReadTimeout("timed out waiting for the response")
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+
+    return httpx.MockTransport(handler)

@@ -1,0 +1,115 @@
+"""Terminal manners: a progress bar on a terminal, plain lines in CI logs, apply summaries.
+
+Nothing here decides anything; it only renders events and outcomes to the stream
+it is given. Colour and bars only when that stream is a terminal and ``NO_COLOR``
+is unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from runner.apply import ApplyOutcome
+from runner.executor import Progress as BatchEvent
+from runner.pricing import Estimate
+
+NEXT_RUN = {
+    "unknown": "the next run looks it up in the API's outbox before sending anything: "
+    "found → its ids are adopted, not found → it is sent again",
+    "failed": "the API refused it, so it did not send; the next run plans its recipients again",
+}
+
+
+def fancy(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Bars and colour only for a person at a terminal."""
+    return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+
+
+class ProgressDisplay:
+    """Batches and recipients done: a bar on a terminal, one line a batch elsewhere."""
+
+    def __init__(self, stream: TextIO, *, batches: int, recipients: int, bar: bool) -> None:
+        self.stream = stream
+        self.batches = batches
+        self.recipients = recipients
+        self._done = 0
+        self._bar: Progress | None = None
+        if bar:
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
+            self._batch_task = self._bar.add_task("batches", total=batches)
+            self._recipient_task = self._bar.add_task("recipients", total=recipients)
+
+    def close(self) -> None:
+        if self._bar is not None and self._done:
+            self._bar.stop()
+
+    def update(self, event: BatchEvent) -> None:
+        self._done += 1
+        if self._bar is not None:
+            if self._done == 1:
+                self._bar.start()
+            self._bar.advance(self._batch_task)
+            self._bar.advance(self._recipient_task, event.recipients)
+            return
+        ids = ",".join(str(i) for i in event.outbox_ids) or "-"
+        line = (
+            f"[{self._done}/{self.batches}] batch {event.key} {event.state}: "
+            f"{event.recipients:,} recipient(s), outbox ids {ids}"
+        )
+        if event.error:
+            line += f" ({event.error})"
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def estimate_lines(quote: Estimate | None) -> list[str]:
+    if quote is None:
+        return []
+    lines = []
+    if quote.credit is not None:
+        lines.append(f"Credit: {quote.credit:,.0f} Rials")
+    if quote.cost is not None:
+        lines.append(f"Estimated cost: {quote.cost:,.0f} Rials (charged at send time)")
+    elif quote.note:
+        lines.append(f"Estimated cost: unknown ({quote.note})")
+    return lines
+
+
+def outcome_lines(outcome: ApplyOutcome) -> list[str]:
+    """The apply summary: what went out, and what is left for the next run."""
+    name = outcome.plan.campaign.name
+    sent = outcome.sent
+    recipients = sum(r.recipients for r in sent)
+    ids = [i for r in sent for i in r.outbox_ids]
+    lines = [
+        f"{name}: sent {len(sent)} batch(es) to {recipients:,} recipient(s); "
+        f"outbox ids: {_ids(ids)}"
+    ]
+    if outcome.estimate is not None and outcome.estimate.cost is not None:
+        lines.append(f"{name}: estimated cost {outcome.estimate.cost:,.0f} Rials")
+    for record in (*outcome.unresolved, *outcome.failed):
+        lines.append(
+            f"{name}: batch {record.key} is {record.state} ({record.error}); "
+            f"{NEXT_RUN[record.state]}"
+        )
+    if outcome.stop_reason:
+        lines.append(f"{name}: stopped sending: {outcome.stop_reason}")
+    elif outcome.unresolved or outcome.failed:
+        lines.append(f"{name}: stopped after --max-errors; run the same command again to continue")
+    return lines
+
+
+def _ids(ids: list[int]) -> str:
+    if len(ids) <= 10:
+        return ", ".join(str(i) for i in ids) or "none"
+    return ", ".join(str(i) for i in ids[:10]) + f" … ({len(ids)} in all, see the lockfile)"

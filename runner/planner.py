@@ -1,0 +1,341 @@
+"""PURE: a campaign becomes batches holding the exact API request bodies.
+
+``build_plan`` streams the recipients once, renders each template, groups
+identical texts, and cuts batches per sending type. ``request_body`` turns a
+batch into the body ``POST /api/send`` receives. Dry-run and apply both call
+these; nothing here touches the network or the lockfile.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from runner.errors import InvalidCampaign, Violation
+from runner.models import (
+    Batch,
+    Campaign,
+    CampaignPlan,
+    Message,
+    Recipient,
+    RecipientStats,
+    Sample,
+)
+from runner.parts import count_parts, length_problem
+from runner.recipients import iter_recipients
+from runner.render import CompiledTemplate, compile_template
+from runner.schedule import api_time, resolve_schedule
+
+GENDER_CODES = {"all": 0, "male": 1, "female": 2}
+VOTP_CODE = re.compile(r"^[0-9]{1,14}$")
+MAX_REPORTED_ERRORS = 10
+SAMPLES = 3
+
+
+@dataclass
+class _Collector:
+    """Rendered texts grouped in first-appearance order, plus what the plan reports."""
+
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    samples: list[Sample] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    once: str = ""
+    skipped: int = 0
+    more_errors: int = 0
+
+    def add(self, text: str, phone: str) -> None:
+        self.groups.setdefault(text, []).append(phone)
+        if len(self.samples) < SAMPLES:
+            parts = count_parts(text)
+            self.samples.append(Sample(phone, text, parts.parts, parts.encoding))
+
+    def fail(self, problems: Iterable[Violation]) -> None:
+        for problem in problems:
+            if len(self.violations) < MAX_REPORTED_ERRORS:
+                self.violations.append(problem)
+            else:
+                self.more_errors += 1
+
+
+def build_plan(
+    campaign: Campaign,
+    *,
+    now: datetime,
+    skip_invalid: bool = False,
+    covered: Callable[[str], bool] | None = None,
+) -> CampaignPlan:
+    """Plan ``campaign``: every batch with its request, plus stats and samples.
+
+    ``covered(phone)`` says whether a recipient already got this campaign (from the
+    lockfile); those are left out and counted. Raises ``InvalidCampaign`` with
+    every problem found (the first few per kind for per-recipient errors).
+    """
+    send_time = resolve_schedule(campaign.schedule, now) if campaign.schedule else None
+    stats = RecipientStats()
+    recipients = iter_recipients(
+        campaign.recipients, campaign.exclude, stats, skip_invalid=skip_invalid
+    )
+    collector = _Collector()
+    fields = _common_fields(campaign, send_time)
+    if campaign.type == "pattern":
+        batches = _pattern_batches(campaign, fields, recipients, covered, collector)
+    else:
+        assert campaign.message is not None  # the schema requires it for every other type
+        template = compile_template(campaign.message)
+        if campaign.personalized:
+            _render_each(campaign, template, recipients, covered, collector)
+        else:
+            _render_once(campaign, template, recipients, covered, collector)
+        if collector.violations:
+            raise InvalidCampaign(_with_overflow(collector))
+        batches = _cut(campaign, fields, collector)
+    if collector.violations:
+        raise InvalidCampaign(_with_overflow(collector))
+    distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
+    part_counts = [(count_parts(text).parts, n) for text, n in distinct if text]
+    return CampaignPlan(
+        campaign=campaign,
+        send_time=send_time,
+        batches=tuple(batches),
+        stats=stats,
+        samples=tuple(collector.samples),
+        max_parts=max((p for p, _ in part_counts), default=1 if distinct else 0),
+        total_parts=sum(p * n for p, n in part_counts) or sum(n for _, n in distinct),
+        skipped_recipients=collector.skipped,
+    )
+
+
+def _with_overflow(collector: _Collector) -> list[Violation]:
+    problems = list(collector.violations)
+    if collector.more_errors:
+        last = problems[-1]
+        problems.append(
+            Violation(last.file, last.line, last.col, f"… and {collector.more_errors} more")
+        )
+    return problems
+
+
+def _common_fields(campaign: Campaign, send_time: datetime | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {"sending_type": campaign.type}
+    if campaign.type != "votp":
+        fields["from_number"] = campaign.sender
+    if campaign.type == "pattern":
+        fields["code"] = campaign.pattern_code
+    if campaign.type == "postal_code":
+        fields["params"] = [_targeting_params(t) for t in campaign.targeting]
+    if send_time is not None:
+        fields["send_time"] = api_time(send_time)
+    return fields
+
+
+def _targeting_params(target: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "bank": target.bank,
+        "postal_code": target.postal_code,
+        "gender": GENDER_CODES[target.gender],
+    }
+    if target.birth_year_from is not None:
+        params["age_from"] = target.birth_year_from
+    if target.birth_year_to is not None:
+        params["age_to"] = target.birth_year_to
+    for operator in ("mci", "irancell", "other"):
+        if operator in target.operators:
+            piece = target.operators[operator]
+            params[operator] = {"start": piece.start, "size": piece.size}
+    return params
+
+
+def _fresh(
+    recipients: Iterator[Recipient], covered: Callable[[str], bool] | None, c: _Collector
+) -> Iterator[Recipient]:
+    for recipient in recipients:
+        if covered is not None and covered(recipient.phone):
+            c.skipped += 1
+        else:
+            yield recipient
+
+
+def _render_once(
+    campaign: Campaign,
+    template: CompiledTemplate,
+    recipients: Iterator[Recipient],
+    covered: Callable[[str], bool] | None,
+    c: _Collector,
+) -> None:
+    outside = sorted(template.names - set(campaign.vars))
+    if outside:
+        c.fail(
+            template.violation(
+                f"'{name}' is not in vars: type {campaign.type} sends one text to everyone, so "
+                "its template may use vars only; for per-recipient fields (CSV columns, phone) "
+                "use type peer_to_peer",
+                template.line_of(name),
+            )
+            for name in outside
+        )
+        return
+    text = c.once = template.render(campaign.vars)
+    _check_text(campaign, template, text, "", c)
+    for recipient in _fresh(recipients, covered, c):
+        c.add(text, recipient.phone)
+
+
+def _render_each(
+    campaign: Campaign,
+    template: CompiledTemplate,
+    recipients: Iterator[Recipient],
+    covered: Callable[[str], bool] | None,
+    c: _Collector,
+) -> None:
+    for recipient in _fresh(recipients, covered, c):
+        context = {**campaign.vars, **recipient.fields, "phone": recipient.phone}
+        try:
+            text = template.render(context, who=f"{recipient.phone} ({recipient.origin})")
+        except InvalidCampaign as err:
+            c.fail(err.violations)
+            continue
+        if text not in c.checked:
+            c.checked.add(text)
+            _check_text(campaign, template, text, recipient.phone, c)
+        c.add(text, recipient.phone)
+
+
+def _check_text(
+    campaign: Campaign, template: CompiledTemplate, text: str, phone: str, c: _Collector
+) -> None:
+    who = f" for recipient {phone}" if phone else ""
+    if campaign.type == "votp":
+        if not VOTP_CODE.match(text):
+            c.fail(
+                [template.violation(f"votp needs digits only, fewer than 15; got {text!r}{who}", 1)]
+            )
+        return
+    if not text:
+        c.fail([template.violation(f"the message renders to an empty text{who}", 1)])
+        return
+    problem = length_problem(text)
+    if problem:
+        c.fail([template.violation(f"{problem}{who}", 1)])
+
+
+def _pattern_batches(
+    campaign: Campaign,
+    fields: Mapping[str, Any],
+    recipients: Iterator[Recipient],
+    covered: Callable[[str], bool] | None,
+    c: _Collector,
+) -> list[Batch]:
+    compiled = [(name, compile_template(t)) for name, t in campaign.pattern_params]
+    batches: list[Batch] = []
+    for recipient in _fresh(recipients, covered, c):
+        context = {**campaign.vars, **recipient.fields, "phone": recipient.phone}
+        who = f"{recipient.phone} ({recipient.origin})"
+        try:
+            params = {name: template.render(context, who=who) for name, template in compiled}
+        except InvalidCampaign as err:
+            c.fail(err.violations)
+            continue
+        if len(c.samples) < SAMPLES:
+            shown = ", ".join(f"{k}={v}" for k, v in params.items())
+            c.samples.append(Sample(recipient.phone, shown, 0, "pattern"))
+        body = {**fields, "params": params}
+        batches.append(_batch(campaign, body, (Message("", (recipient.phone,)),)))
+    return batches
+
+
+def _cut(campaign: Campaign, fields: Mapping[str, Any], c: _Collector) -> list[Batch]:
+    """Cut grouped texts into requests of at most ``batch_size`` recipients (rows)."""
+    kind, size = campaign.type, campaign.batch_size
+    if kind == "postal_code":
+        # One request: the targeting selects the numbers; ours ride along as other_recipients.
+        phones = tuple(c.groups.get(c.once, ()))
+        return [_batch(campaign, fields, (Message(c.once, phones),))]
+    if kind == "votp":
+        return [
+            _batch(campaign, fields, (Message(text, (phone,)),))
+            for text, phones in c.groups.items()
+            for phone in phones
+        ]
+    if kind in ("normal", "webservice"):
+        return [
+            _batch(campaign, fields, (Message(text, tuple(phones[i : i + size])),))
+            for text, phones in c.groups.items()
+            for i in range(0, len(phones), size)
+        ]
+    return _cut_grouped(campaign, fields, c.groups)
+
+
+def _cut_grouped(
+    campaign: Campaign, fields: Mapping[str, Any], groups: Mapping[str, list[str]]
+) -> list[Batch]:
+    batches: list[Batch] = []
+    current: list[Message] = []
+    room = campaign.batch_size
+    for text, phones in groups.items():
+        start = 0
+        while start < len(phones):
+            take = phones[start : start + room]
+            current.append(Message(text, tuple(take)))
+            start += len(take)
+            room -= len(take)
+            if room == 0:
+                batches.append(_batch(campaign, fields, tuple(current)))
+                current, room = [], campaign.batch_size
+    if current:
+        batches.append(_batch(campaign, fields, tuple(current)))
+    return batches
+
+
+def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...]) -> Batch:
+    digest = hashlib.sha256()
+    head = [campaign.name, dict(fields)]
+    digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False).encode())
+    for message in messages:
+        digest.update(b"\x1e" + message.text.encode() + b"\x1f")
+        digest.update("\x1f".join(message.recipients).encode())
+    return Batch(digest.hexdigest()[:16], campaign.type, dict(fields), messages)
+
+
+def request_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
+    """The exact body apply sends for ``batch`` (multipart: ``{"form", "files"}``)."""
+    f = dict(batch.fields)
+    send_time = {"send_time": f.pop("send_time")} if "send_time" in f else {}
+    kind = batch.sending_type
+    if kind in ("normal", "webservice", "votp"):
+        (m,) = batch.messages
+        return {**f, "message": m.text, "params": {"recipients": list(m.recipients)}, **send_time}
+    if kind == "peer_to_peer":
+        items = [{"recipients": list(m.recipients), "message": m.text} for m in batch.messages]
+        return {**f, "params": items, **send_time}
+    if kind == "peer_to_peer_file":
+        return {"form": {**f, **send_time}, "files": [{"name": file_name, "content": _csv(batch)}]}
+    if kind == "postal_code":
+        (m,) = batch.messages
+        params = f.pop("params")
+        return {
+            **f,
+            "message": m.text,
+            "params": params,
+            "other_recipients": list(m.recipients),
+            **send_time,
+        }
+    (m,) = batch.messages  # pattern: recipients sits at the top level, exactly one
+    params = f.pop("params")
+    return {**f, "recipients": list(m.recipients), "params": params, **send_time}
+
+
+def _csv(batch: Batch) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("recipient", "message"))
+    for message in batch.messages:
+        writer.writerows((phone, message.text) for phone in message.recipients)
+    return out.getvalue()

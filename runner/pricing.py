@@ -1,0 +1,55 @@
+"""A price estimate before sending: the account's credit and what the plan should cost.
+
+``send/calculate-price`` is asked once per kind of text (encoding × parts), not
+once per text: a million personalized texts fall into a handful of kinds. MCI
+numbers are priced at ``mci_price``, every other operator at ``other_price``.
+Prices are in Rials and, as the vendor warns, charged at actual send time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runner.api_types import PriceQuote
+from runner.client import IPPanelClient
+from runner.models import CampaignPlan
+from runner.parts import count_parts
+
+# MCI (Hamrah-e Aval) mobile prefixes: 0910–0919 and 0990–0994.
+MCI_PREFIXES = tuple(f"+98{p}" for p in [*range(910, 920), *range(990, 995)])
+UNPRICED_TYPES = frozenset({"pattern", "votp", "postal_code"})
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Credit and estimated cost in Rials; ``cost`` is None when it cannot be known ahead."""
+
+    credit: float | None
+    cost: float | None
+    note: str = ""
+
+
+def is_mci(phone: str) -> bool:
+    return phone.startswith(MCI_PREFIXES)
+
+
+def estimate(plan: CampaignPlan, client: IPPanelClient) -> Estimate:
+    """Ask the API for the credit and a quote per kind of text in the plan's sends."""
+    credit = client.credit().credit
+    campaign = plan.campaign
+    if campaign.type in UNPRICED_TYPES or not campaign.sender:
+        return Estimate(credit, None, f"no estimate for type {campaign.type}")
+    quotes: dict[tuple[str, int], PriceQuote] = {}
+    cost = 0.0
+    for batch in plan.batches:
+        if batch.action != "send":
+            continue
+        for message in batch.messages:
+            parts = count_parts(message.text)
+            kind = (parts.encoding, parts.parts)
+            if kind not in quotes:
+                quotes[kind] = client.calculate_price(campaign.sender, message.text)
+            quote = quotes[kind]
+            mci = sum(1 for phone in message.recipients if is_mci(phone))
+            cost += mci * quote.mci_price + (len(message.recipients) - mci) * quote.other_price
+    return Estimate(credit, cost)

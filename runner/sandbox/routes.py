@@ -1,0 +1,132 @@
+"""Which handler answers which ``METHOD /api/...`` path, and what every handler gets.
+
+Every endpoint except the three login steps needs a valid credential, checked
+before the body is validated (so a bad key is a 401 even with a bad body).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from runner.sandbox import account, auth, reports
+from runner.sandbox.multipart import Body, parse_body
+from runner.sandbox.send import SendContext, handle_send
+from runner.sandbox.send_types import PARSERS
+from runner.sandbox.wire import SandboxRequest, SandboxResponse, fail, not_found, ok
+
+BY_BULK_PATH = re.compile(r"/api/report/by_bulk/([^/]+)")
+
+
+@dataclass
+class Call:
+    """One API request inside its transaction, at the sandbox's ``now``."""
+
+    tx: sqlite3.Connection
+    request: SandboxRequest
+    now: datetime
+    path_args: tuple[str, ...] = field(default=())
+
+    @property
+    def unix(self) -> float:
+        return self.now.timestamp()
+
+    @cached_property
+    def body(self) -> Body:
+        return parse_body(self.request.header("Content-Type"), self.request.body)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.body.fields
+
+    @cached_property
+    def user(self) -> sqlite3.Row:
+        return auth.authenticate(self.tx, self.request, self.unix)
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user["id"])
+
+
+def _send(call: Call) -> SandboxResponse:
+    rows = call.tx.execute("SELECT id, number FROM numbers WHERE user_id = ?", (call.user_id,))
+    numbers = {str(r["number"]): int(r["id"]) for r in rows}
+    ctx = SendContext(call.tx, call.user_id, call.now, numbers)
+    return handle_send(ctx, call.body, PARSERS)
+
+
+def _numbers(call: Call) -> SandboxResponse:
+    rows = call.tx.execute(
+        "SELECT id, number FROM numbers WHERE user_id = ? ORDER BY id", (call.user_id,)
+    ).fetchall()
+    data = [
+        {
+            "id": r["id"],
+            "number": r["number"],
+            "operator_id": 1,
+            "alias": None,
+            "gets": 0,
+            "is_66_char": 0,
+        }
+        for r in rows
+    ]
+    return ok(data, "Success")
+
+
+def _by_bulk(call: Call) -> SandboxResponse:
+    query_id = call.request.query.get("messages_outbox_id")
+    outbox_id = call.path_args[0] if call.path_args else query_id
+    return reports.by_bulk(call.tx, call.user_id, outbox_id, call.unix)
+
+
+Handler = Callable[[Call], SandboxResponse]
+PUBLIC: dict[str, Handler] = {
+    "/api/acl/auth/login": lambda c: auth.login(c.tx, c.fields, c.unix),
+    "/api/acl/auth/send_sms_otp": lambda c: auth.send_sms_otp(c.tx, c.fields, c.unix),
+    "/api/acl/auth/confirm_otp": lambda c: auth.confirm_otp(c.tx, c.fields, c.unix),
+}
+ROUTES: dict[tuple[str, str], Handler] = {
+    **{("POST", path): handler for path, handler in PUBLIC.items()},
+    ("POST", "/api/acl/auth/check_token"): lambda c: auth.check_token(c.user),
+    ("GET", "/api/acl/auth/check_token"): lambda c: auth.check_token(c.user),
+    ("POST", "/api/acl/auth/logout"): lambda c: auth.logout(c.tx, c.request),
+    ("POST", "/api/send"): _send,
+    ("POST", "/api/send/calculate-price"): lambda c: account.calculate_price(
+        c.tx, c.user_id, c.fields
+    ),
+    ("POST", "/api/send/cancel"): lambda c: account.cancel(c.tx, c.user_id, c.fields, c.unix),
+    ("GET", "/api/payment/credit/mine"): lambda c: account.credit_mine(c.tx, c.user_id),
+    ("GET", "/api/number/numbers"): _numbers,
+    ("GET", "/api/numbers"): _numbers,
+    ("POST", "/api/report/new_list"): lambda c: reports.new_list(c.tx, c.user_id, c.fields, c.unix),
+    ("GET", "/api/report/by_bulk"): _by_bulk,
+    ("POST", "/api/report/by_bulk"): _by_bulk,
+    ("GET", "/api/report/bulk_stats"): lambda c: reports.bulk_stats(
+        c.tx, c.user_id, c.request.query, c.unix
+    ),
+    ("GET", "/api/report/recipients"): lambda c: reports.recipients(
+        c.tx, c.user_id, c.request.query, c.unix
+    ),
+}
+
+
+def route(call: Call) -> SandboxResponse:
+    """Find and run the handler for the call's method and path (404 / 405 otherwise)."""
+    method, path = call.request.method.upper(), call.request.path
+    match = BY_BULK_PATH.fullmatch(path)
+    if match:
+        call.path_args = (match.group(1),)
+        path = "/api/report/by_bulk"
+    handler = ROUTES.get((method, path))
+    if handler is None:
+        if any(p == path for _, p in ROUTES):
+            raise fail(405, "405-1", "متد درخواست مجاز نیست")
+        raise not_found("مسیر یافت نشد")
+    if path not in PUBLIC:
+        _ = call.user
+    return handler(call)

@@ -1,0 +1,90 @@
+"""Serve a ``SandboxApp`` over real HTTP (stdlib ``http.server``, one thread a request).
+
+Binds 127.0.0.1 only. The app's ``after_commit`` instruction is carried out here:
+``"drop"`` closes the socket without a response; ``"timeout"`` sleeps
+``delay_seconds`` and then answers (a client with a shorter timeout gives up first).
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from runner.errors import SandboxError
+from runner.sandbox.app import SandboxApp
+from runner.sandbox.wire import SandboxRequest, SandboxResponse
+
+HOST = "127.0.0.1"
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """A threaded HTTP server that knows its app."""
+
+    daemon_threads = True
+
+    def __init__(self, app: SandboxApp, address: tuple[str, int]) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        request = SandboxRequest(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers=dict(self.headers.items()),
+            body=body,
+        )
+        response = self.server.app.handle(request)
+        if response.after_commit == "drop":
+            self.close_connection = True
+            return
+        if response.after_commit == "timeout":
+            threading.Event().wait(response.delay_seconds)
+        self._write(response)
+
+    def _write(self, response: SandboxResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the CLI decides what to log."""
+
+
+def serve(app: SandboxApp, host: str = HOST, port: int = 0) -> SandboxServer:
+    """Bind the sandbox to 127.0.0.1 (other hosts are refused); call ``serve_forever()``."""
+    if host not in (HOST, "localhost"):
+        raise SandboxError(f"the sandbox only listens on {HOST}, not {host}")
+    try:
+        return SandboxServer(app, (HOST, port))
+    except OSError as err:
+        raise SandboxError(f"cannot listen on {HOST}:{port}: {err}") from err
+
+
+def start_in_thread(app: SandboxApp, port: int = 0) -> tuple[SandboxServer, str]:
+    """Serve in a daemon thread; returns the server (``shutdown()`` it) and its base URL."""
+    server = serve(app, HOST, port)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="ippanel-sandbox", daemon=True
+    )
+    thread.start()
+    return server, server.base_url

@@ -1,0 +1,183 @@
+"""Plans as text (like ``terraform plan``), JSON (a contract) and Markdown (for pull requests).
+
+Pure formatting: each function writes to the stream it is given. JSON is written
+batch by batch so a million-recipient plan never exists twice in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from runner.models import CampaignPlan
+from runner.planner import request_body
+from runner.schedule import describe
+
+FORMAT_VERSION = 1
+SHOWN_BATCHES = 20
+SYMBOLS = {"send": "+", "skip": "=", "reconcile": "?"}
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def summary(plan: CampaignPlan) -> dict[str, Any]:
+    """The numbers a reviewer needs, as plain data (also the JSON ``summary``)."""
+    c, s = plan.campaign, plan.stats
+    to_send = [b for b in plan.batches if b.action == "send"]
+    return {
+        "type": c.type,
+        "sender": c.sender,
+        "send_time": describe(plan.send_time).utc if plan.send_time else None,
+        "recipients": s.kept,
+        "read": s.read,
+        "duplicates": s.duplicates,
+        "excluded": s.excluded,
+        "invalid_skipped": len(s.invalid),
+        "already_sent": plan.skipped_recipients,
+        "batches": len(plan.batches),
+        "batches_to_send": len(to_send),
+        "recipients_to_send": sum(b.recipient_count for b in to_send),
+        "max_parts": plan.max_parts,
+        "total_parts": plan.total_parts,
+    }
+
+
+def one_line(plan: CampaignPlan) -> str:
+    """``Plan: …`` — the last line a reviewer reads."""
+    s = summary(plan)
+    skipped = s["batches"] - s["batches_to_send"]
+    return (
+        f"Plan: {s['batches_to_send']} batch(es) to send to {s['recipients_to_send']:,} "
+        f"recipient(s), {s['total_parts']:,} SMS part(s); {skipped} batch(es) unchanged."
+    )
+
+
+def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
+    """The human plan: facts, batches, samples, one summary line per campaign."""
+    for index, plan in enumerate(plans):
+        if index:
+            out.write("\n")
+        c, s = plan.campaign, summary(plan)
+        out.write(f"Campaign {c.name} ({shown_path(c.path)})\n")
+        for label, value in _facts(plan, s):
+            out.write(f"  {label:<11} {value}\n")
+        out.write("\n")
+        for batch in plan.batches[:SHOWN_BATCHES]:
+            texts = len(batch.messages)
+            extra = f", {texts} distinct texts" if texts > 1 else ""
+            out.write(
+                f"  {SYMBOLS[batch.action]} {batch.action:<9} {batch.key}  {batch.sending_type}  "
+                f"{batch.recipient_count:,} recipient(s){extra}\n"
+            )
+        if len(plan.batches) > SHOWN_BATCHES:
+            out.write(f"  … and {len(plan.batches) - SHOWN_BATCHES} more batch(es)\n")
+        if plan.samples:
+            out.write("\n  Samples:\n")
+            for sample in plan.samples:
+                out.write(f"    {sample.phone}  {_parts(sample.parts, sample.encoding)}\n")
+                out.write("".join(f"      │ {line}\n" for line in sample.text.splitlines()))
+        for note in plan.notes:
+            out.write(f"\n  Note: {note}\n")
+        out.write(f"\n{one_line(plan)}\n")
+
+
+def _parts(parts: int, encoding: str) -> str:
+    if encoding == "pattern":
+        return "(pattern parameters)"
+    return f"({parts} part{'s' if parts != 1 else ''}, {encoding})"
+
+
+def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    c = plan.campaign
+    if c.description:
+        yield "description", c.description
+    yield "type", c.type
+    if c.sender:
+        yield "sender", c.sender
+    if c.pattern_code:
+        yield "pattern", c.pattern_code
+    if plan.send_time is None:
+        yield "schedule", "now (no schedule)"
+    else:
+        view = describe(plan.send_time)
+        yield "schedule", f"{view.utc} · {view.tehran} · {view.jalali}"
+    dropped = [
+        f"{s['duplicates']:,} duplicate(s)",
+        f"{s['excluded']:,} excluded",
+        f"{s['invalid_skipped']:,} invalid skipped",
+    ]
+    if s["already_sent"]:
+        dropped.append(f"{s['already_sent']:,} already sent")
+    yield "recipients", f"{s['recipients']:,} (read {s['read']:,}: {', '.join(dropped)})"
+    if c.targeting:
+        yield "targeting", ", ".join(f"postal code {t.postal_code}" for t in c.targeting)
+    if plan.max_parts:
+        yield "parts", f"up to {plan.max_parts} a message, {plan.total_parts:,} in all"
+    yield "batches", f"{s['batches_to_send']} to send of {s['batches']}"
+    yield "lockfile", shown_path(c.lockfile_path)
+
+
+def write_json(plans: Sequence[CampaignPlan], out: TextIO) -> None:
+    """The DESIGN §2 contract, streamed batch by batch; keys in a stable order."""
+    out.write(f'{{"format_version": {FORMAT_VERSION}, "campaigns": [')
+    for index, plan in enumerate(plans):
+        c = plan.campaign
+        head = {
+            "name": c.name,
+            "file": shown_path(c.path),
+            "lockfile": shown_path(c.lockfile_path),
+            "summary": summary(plan),
+        }
+        out.write(("," if index else "") + "\n  " + json.dumps(head, ensure_ascii=False)[:-1])
+        out.write(', "batches": [')
+        for number, batch in enumerate(plan.batches):
+            item = {
+                "key": batch.key,
+                "action": batch.action,
+                "sending_type": batch.sending_type,
+                "recipients": batch.recipient_count,
+                "request": request_body(batch, file_name=f"{c.name}-{number + 1:04d}.csv"),
+            }
+            out.write(("," if number else "") + "\n    " + json.dumps(item, ensure_ascii=False))
+        out.write("\n  ]}")
+    out.write("\n]}\n")
+
+
+def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:
+    """A plan fit for a pull-request comment."""
+    out.write("## ippanel-run plan\n")
+    for plan in plans:
+        c, s = plan.campaign, summary(plan)
+        out.write(f"\n### `{c.name}` — {shown_path(c.path)}\n\n| | |\n|---|---|\n")
+        for label, value in _facts(plan, s):
+            out.write(f"| {label} | {_cell(value)} |\n")
+        out.write("\n| | batch | type | recipients |\n|---|---|---|---:|\n")
+        for batch in plan.batches[:SHOWN_BATCHES]:
+            out.write(
+                f"| {SYMBOLS[batch.action]} {batch.action} | `{batch.key}` | "
+                f"{batch.sending_type} | {batch.recipient_count:,} |\n"
+            )
+        if len(plan.batches) > SHOWN_BATCHES:
+            out.write(f"| | … {len(plan.batches) - SHOWN_BATCHES} more | | |\n")
+        if plan.samples:
+            out.write("\n<details><summary>Samples</summary>\n\n")
+            for sample in plan.samples:
+                out.write(f"**{sample.phone}** {_parts(sample.parts, sample.encoding)}\n\n")
+                out.write(f"```text\n{sample.text}\n```\n\n")
+            out.write("</details>\n")
+        for note in plan.notes:
+            out.write(f"\n> {note}\n")
+        out.write(f"\n**{one_line(plan)}**\n")
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|")

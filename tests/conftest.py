@@ -1,0 +1,65 @@
+"""Shared fixtures: a fixed clock, a CLI runner with injected seams, and no accidental network."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from runner.cli import AppContext, cli
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+# 1405-09-05 15:30 in Tehran: every example and campaign schedule is valid at this moment.
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if anything tries to open a real socket to a non-loopback host."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def invoke() -> Iterator[Invoke]:
+    """Run the CLI in-process with the fixed clock and an empty environment."""
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        runner = CliRunner()
+        app = AppContext(now=lambda: NOW, env=dict(env or {}))
+        return runner.invoke(cli, list(args), obj=app, input=input, catch_exceptions=False)
+
+    yield run
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work from the repository root, so paths print as examples/… in plans."""
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder holding a copy of examples/ (so lockfiles land there, not in the repo)."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
