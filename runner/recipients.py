@@ -57,6 +57,9 @@ def normalize_phone(raw: str) -> str:
 def _normalize_other(cleaned: str) -> str:
     if cleaned.endswith("+") and not cleaned.startswith("+"):
         cleaned = "+" + cleaned[:-1]  # a leading + that RTL text displayed at the end
+        match = _match_mobile(cleaned)
+        if match is not None:
+            return "+98" + match[1]
     digits = cleaned.removeprefix("+")
     if not cleaned:
         raise InvalidNumber("empty")
@@ -72,7 +75,7 @@ def _normalize_other(cleaned: str) -> str:
     if digits.startswith("0") or digits.startswith("9"):
         _reject_iranian(digits.removeprefix("0"), len(digits))
     raise InvalidNumber(
-        "not an Iranian mobile number (09…); write a foreign number with + and its country code"
+        "not an Iranian mobile number; write foreign numbers with + and country code"
     )
 
 

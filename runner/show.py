@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from runner.models import CampaignPlan
 from runner.planner import request_body
-from runner.schedule import describe
+from runner.schedule import api_time, describe
 
 FORMAT_VERSION = 1
 SHOWN_BATCHES = 20
@@ -36,7 +36,7 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
     return {
         "type": c.type,
         "sender": c.sender,
-        "send_time": describe(plan.send_time).utc if plan.send_time else None,
+        "send_time": api_time(plan.send_time) if plan.send_time else None,
         "recipients": s.kept,
         "read": s.read,
         "duplicates": s.duplicates,
@@ -105,11 +105,13 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
         yield "sender", c.sender
     if c.pattern_code:
         yield "pattern", c.pattern_code
-    if plan.send_time is None:
+    if plan.send_time is None and c.schedule is not None:
+        yield "schedule", f"{c.schedule.at} ({c.schedule.calendar}, {c.schedule.timezone})"
+    elif plan.send_time is None:
         yield "schedule", "now (no schedule)"
     else:
         view = describe(plan.send_time)
-        yield "schedule", f"{view.utc} · {view.tehran} · {view.jalali}"
+        yield "schedule", f"{view.utc} · {view.tehran} · Solar Hijri {view.jalali}"
     dropped = [
         f"{s['duplicates']:,} duplicate(s)",
         f"{s['excluded']:,} excluded",
@@ -145,7 +147,10 @@ def write_json(plans: Sequence[CampaignPlan], out: TextIO) -> None:
                 "action": batch.action,
                 "sending_type": batch.sending_type,
                 "recipients": batch.recipient_count,
-                "request": request_body(batch, file_name=f"{c.name}-{number + 1:04d}.csv"),
+                # Batches known only from the lockfile (skip, reconcile) have no body to show.
+                "request": request_body(batch, file_name=f"{c.name}-{number + 1:04d}.csv")
+                if batch.messages
+                else None,
             }
             out.write(("," if number else "") + "\n    " + json.dumps(item, ensure_ascii=False))
         out.write("\n  ]}")

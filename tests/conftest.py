@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,7 @@ from click.testing import CliRunner, Result
 
 from runner.cli import AppContext, cli
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
-# 1405-09-05 15:30 in Tehran: every example and campaign schedule is valid at this moment.
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
-
-Invoke = Callable[..., Result]
+from helpers import EXAMPLES, NOW, REPO, Invoke
 
 
 @pytest.fixture(autouse=True)

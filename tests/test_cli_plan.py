@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, REPO, Invoke
+from helpers import EXAMPLES, REPO, Invoke
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*/*.yaml"))
@@ -75,8 +75,8 @@ def test_text_plan_reads_like_terraform_plan(invoke: Invoke, in_repo: Path) -> N
     result = invoke("plan", "campaigns/yalda-1405.yaml")
     assert result.exit_code == 0, result.output
     check_golden("yalda-1405.plan.txt", result.stdout)
-    assert "2026-12-21 14:30:00 UTC" in result.stdout
-    assert "1405-09-30 18:00" in result.stdout
+    assert "2026-12-21 14:30 UTC · 2026-12-21 18:00 (Asia/Tehran)" in result.stdout
+    assert "Solar Hijri 1405-09-30 18:00" in result.stdout
 
 
 def test_markdown_plan_for_pull_requests(invoke: Invoke, in_repo: Path) -> None:

@@ -12,7 +12,7 @@ from runner.errors import InvalidCampaign
 from runner.models import CampaignPlan
 from runner.planner import build_plan, request_body
 
-from .conftest import NOW
+from helpers import NOW
 
 
 def plan_of(tmp_path: Path, yaml: str, **files: str) -> CampaignPlan:

@@ -1,8 +1,10 @@
 """The built-in IPPanel Edge API simulator (``--sandbox`` and ``ippanel-run sandbox``).
 
 ``SandboxApp(state_dir, clock=None, sleep=time.sleep).handle(SandboxRequest)`` answers
-one request; ``server.start_in_thread`` serves it over HTTP. Seed data (API key,
-users, sender lines, patterns) is in ``seed``; fault kinds in ``faults``.
+one request; ``server.serve`` / ``server.start_in_thread`` serve it over HTTP.
+Seed data (API key, users, sender lines, patterns) is in ``seed``; fault kinds in
+``faults``; the ``/v1/__sandbox__/`` control endpoints in ``control``; a fake clock
+and a request helper for tests in ``testing``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Write a report's files beside the campaign, atomically, and sum it up in a few lines.
+
+``<stem>.report.json`` / ``.md`` / ``.html`` (and ``.csv`` on request) are each
+written to a temp file in the same folder, fsynced and ``os.replace``d, so a
+reader never sees half a report. Output is stable: same data, same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv as csvlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from runner.report.fmt import money, number, percent, status_sentence
+from runner.report.model import Report, needs_attention, status_name
+from runner.report.render_html import render_html
+from runner.report.render_md import render_markdown
+
+CSV_HEADER = ("recipient", "outbox_id", "status", "status_name", "parts")
+
+
+def report_paths(campaign_path: Path, *, csv: bool = False) -> list[Path]:
+    """Where the report files of ``campaign_path`` go (``x.yaml`` → ``x.report.json`` …)."""
+    suffixes = ["json", "md", "html"] + (["csv"] if csv else [])
+    return [campaign_path.with_name(f"{campaign_path.stem}.report.{s}") for s in suffixes]
+
+
+def write_report(report: Report, *, csv: bool = False) -> list[Path]:
+    """Write the report files beside the campaign file; return their paths."""
+    paths = report_paths(report.campaign_path, csv=csv)
+    texts = [render_json(report), render_markdown(report), render_html(report)]
+    if csv:
+        texts.append(render_csv(report))
+    for path, text in zip(paths, texts, strict=True):
+        _atomic_write(path, text)
+    return paths
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: Report) -> str:
+    """Every recipient of every outbox, in batch and page order."""
+    out = io.StringIO()
+    writer = csvlib.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for r in report.recipients:
+        status = "" if r.status is None else str(r.status)
+        writer.writerow((r.phone, r.outbox_id, status, status_name(r.status), r.parts))
+    return out.getvalue()
+
+
+def summary_lines(report: Report) -> list[str]:
+    """A few lines for stdout: totals, cost, and what is unfinished or needs attention."""
+    t = report.totals()
+    whole = t["recipients"]
+    lines = [
+        f"{report.campaign}: {t['batches']:,} batch(es), {t['outboxes']:,} outbox(es), "
+        f"{number(whole)} recipient(s), cost {money(t['cost'])} Rial",
+        f"  delivered {number(t['delivered'])} ({percent(t['delivered'], whole)}), "
+        f"not delivered {number(t['not_delivered'])}, blacklisted {number(t['blacklisted'])}, "
+        f"pending {number(t['pending'])}",
+        f"  {status_sentence(report)}",
+    ]
+    for batch in report.batches:
+        if batch.note and (batch.lock_state != "sent" or batch.status != "in progress"):
+            lines.append(f"  batch {batch.key[:12]} {batch.status}: {batch.note}")
+    if needs_attention(report):
+        lines.append("  needs attention: some batches were not sent (see the report)")
+    return lines
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private; a report is meant to be shared like any other file.
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

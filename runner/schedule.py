@@ -1,0 +1,196 @@
+"""Schedules: a local time as written (Gregorian or Solar Hijri) → the UTC moment the API takes.
+
+Time zones come from the ``tzdata`` package, never the system database: an old
+system zoneinfo still applies Tehran's daylight saving time, abolished in 2022,
+and would move every summer send by an hour.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from importlib.resources import files
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from runner.errors import InvalidCampaign
+from runner.models import Schedule
+
+MIN_AHEAD = timedelta(minutes=5)
+MAX_MONTHS_AHEAD = 3
+TEHRAN = "Asia/Tehran"
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
+_AT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")
+
+
+@functools.cache
+def tz(name: str) -> tzinfo:
+    """The IANA time zone ``name`` from the ``tzdata`` package; ``ValueError`` if unknown."""
+    if not _ZONE_NAME.fullmatch(name):
+        raise ValueError(f"unknown time zone {name!r}")
+    entry = files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    if not entry.is_file():
+        raise ValueError(f"unknown time zone {name!r}")
+    with entry.open("rb") as handle:
+        return ZoneInfo.from_file(handle, key=name)
+
+
+def resolve_schedule(schedule: Schedule, now: datetime) -> datetime:
+    """The UTC moment ``schedule`` names; ``InvalidCampaign`` if it is malformed or out of range.
+
+    ``now`` is the current time (aware); the API wants sends at least 5 minutes
+    and at most 3 calendar months ahead.
+    """
+    at = schedule.at.strip()
+    try:
+        zone = tz(schedule.timezone)
+    except ValueError:
+        _fail(
+            schedule, f"unknown time zone {schedule.timezone!r}; use an IANA name like Asia/Tehran"
+        )
+    local = _local_time(schedule, at).replace(tzinfo=zone)
+    utc = local.astimezone(timezone.utc)
+    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        _fail(
+            schedule,
+            f"schedule.at {at} does not exist in {schedule.timezone} "
+            "(the clocks jump forward over it)",
+        )
+    shown = f"schedule.at {at} ({_utc(utc)})"
+    ahead = utc - now
+    if ahead < MIN_AHEAD:
+        when = "is in the past" if ahead <= timedelta(0) else f"is only {_minutes(ahead)} ahead"
+        _fail(schedule, f"{shown} {when}; the API needs at least 5 minutes (now: {_utc(now)})")
+    latest = _add_months(now.astimezone(timezone.utc), MAX_MONTHS_AHEAD)
+    if utc > latest:
+        allowed = f"{_written(latest, schedule)} ({_utc(latest)})"
+        _fail(schedule, f"{shown} is more than 3 months ahead; the latest allowed is {allowed}")
+    return utc
+
+
+def api_time(moment: datetime) -> str:
+    """``moment`` as the API's ``send_time``: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError("api_time needs an aware datetime")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """One moment for people: UTC, Tehran time, and Tehran time in the Solar Hijri calendar.
+
+    ``persian`` is the Solar Hijri date and time in Persian words and digits.
+    """
+
+    utc: str
+    tehran: str
+    jalali: str
+    persian: str
+
+
+def describe(moment: datetime) -> ScheduleView:
+    """How to show ``moment`` (aware) in plans and reports."""
+    tehran = moment.astimezone(tz(TEHRAN))
+    jalali = jdatetime.datetime.fromgregorian(datetime=tehran.replace(tzinfo=None))
+    clock = _clock(tehran)
+    weekday = jdatetime.date.j_weekdays_fa[jalali.weekday()]
+    month = jdatetime.date.j_months_fa[jalali.month - 1]
+    persian = f"{weekday} {jalali.day} {month} {jalali.year}، ساعت {clock}"
+    return ScheduleView(
+        utc=_utc(moment),
+        tehran=f"{tehran:%Y-%m-%d} {clock} ({TEHRAN})",
+        jalali=f"{jalali.year:04d}-{jalali.month:02d}-{jalali.day:02d} {clock} ({TEHRAN})",
+        persian=persian.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+    )
+
+
+def _local_time(schedule: Schedule, at: str) -> datetime:
+    """The naive wall-clock time ``at`` names, converted to the Gregorian calendar."""
+    parsed = _AT.fullmatch(at.translate(_DIGITS))
+    if parsed is None:
+        _fail(
+            schedule,
+            f"schedule.at {schedule.at!r} is not a date and time; "
+            "write 'YYYY-MM-DD HH:MM', e.g. '1406-01-01 09:00'",
+        )
+    year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])
+    second = int(parsed[6] or 0)
+    if not (hour < 24 and minute < 60 and second < 60):
+        _fail(schedule, f"schedule.at {at}: {parsed[4]}:{parsed[5]} is not a time of day")
+    if schedule.calendar == "jalali":
+        days = _jalali_days(year, month)
+        if not 1 <= day <= days:
+            _fail(schedule, f"schedule.at {at}: {_no_such_day(year, month, day, days, 'jalali')}")
+        gregorian = jdatetime.date(year, month, day).togregorian()
+        return datetime(gregorian.year, gregorian.month, gregorian.day, hour, minute, second)
+    days = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+    if not 1 <= day <= days:
+        _fail(schedule, f"schedule.at {at}: {_no_such_day(year, month, day, days, 'gregorian')}")
+    return datetime(year, month, day, hour, minute, second)
+
+
+def _jalali_days(year: int, month: int) -> int:
+    """Days in a Solar Hijri month (0 when there is no such month)."""
+    if not (1 <= month <= 12 and jdatetime.MINYEAR <= year <= jdatetime.MAXYEAR):
+        return 0
+    if month <= 6:
+        return 31
+    if month <= 11:
+        return 30
+    return 30 if jdatetime.date(year, 1, 1).isleap() else 29
+
+
+def _no_such_day(year: int, month: int, day: int, days: int, kind: str) -> str:
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    if not days:
+        return f"{date} is not a {kind} date (month {month} does not exist)"
+    if kind == "jalali":
+        name = jdatetime.date.j_months_en[month - 1]
+        return f"{date} is not a Solar Hijri (jalali) date: {name} {year} has {days} days"
+    return f"{date} is not a date: {calendar.month_name[month]} {year} has {days} days"
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus calendar months, clamping the day (Nov 30 + 3 months = Feb 28)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _written(moment: datetime, schedule: Schedule) -> str:
+    """``moment`` the way the schedule is written: its zone and calendar."""
+    local = moment.astimezone(tz(schedule.timezone))
+    if schedule.calendar == "jalali":
+        date = jdatetime.date.fromgregorian(date=local.date())
+        day = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+    else:
+        day = f"{local:%Y-%m-%d}"
+    return f"{day} {_clock(local)} {schedule.timezone}"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+
+
+def _utc(moment: datetime) -> str:
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc:%Y-%m-%d} {_clock(utc)} UTC"
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return f"{int(span.total_seconds())} seconds"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _fail(schedule: Schedule, message: str) -> NoReturn:
+    raise InvalidCampaign([schedule.where.violation(message)])
