@@ -7,14 +7,13 @@ passes in how to show a plan, how to confirm, and the client.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from runner.campaign import load_campaign
+from runner.campaign import inputs_digest, load_campaign
 from runner.errors import ConfirmationRefused, InputError
 from runner.executor import Sender, SendSeams
 from runner.lockfile import BatchRecord, Journal, Lock, exclusive, load, recipient_digest, save
@@ -23,13 +22,13 @@ from runner.models import (
     Batch,
     Campaign,
     CampaignPlan,
-    FileSource,
     RecipientStats,
     SendingType,
 )
 from runner.planner import build_plan
 from runner.pricing import Estimate, estimate
 from runner.reconcile import reconcile
+from runner.saved_plan import Fingerprint, check_batches, check_inputs
 
 # Unfinished batches are shown as "reconcile"; sent ones as "skip".
 ACTION_OF_STATE: dict[str, Action] = {
@@ -60,20 +59,6 @@ class ApplyOutcome:
     failed: tuple[BatchRecord, ...]
     estimate: Estimate | None
     stop_reason: str = ""
-
-
-def inputs_digest(campaign: Campaign) -> str:
-    """A digest of the campaign file and every data file it reads."""
-    digest = hashlib.sha256()
-    files = [campaign.path] + [
-        s.path for s in (*campaign.recipients, *campaign.exclude) if isinstance(s, FileSource)
-    ]
-    for path in files:
-        digest.update(str(path.name).encode() + b"\0")
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 def finished(campaign: Campaign, lock: Lock) -> bool:
@@ -156,11 +141,19 @@ class ApplySeams:
     confirm: Callable[[CampaignPlan], bool]
 
 
-def apply_campaign(path: Path, seams: ApplySeams, options: ApplyOptions) -> ApplyOutcome:
-    """Run DESIGN §3 for one campaign file, under its file lock."""
+def apply_campaign(
+    path: Path, seams: ApplySeams, options: ApplyOptions, saved: Fingerprint | None = None
+) -> ApplyOutcome:
+    """Run DESIGN §3 for one campaign file, under its file lock.
+
+    With ``saved`` (from ``apply plan.json``) nothing is sent unless the campaign,
+    its data, the lockfile and the batches are exactly what that plan showed.
+    """
     campaign = load_campaign(path)
     lockpath = campaign.lockfile_path
     with exclusive(lockpath):
+        if saved is not None:
+            check_inputs(saved, campaign)
         lock = load(lockpath, campaign.name)
         if lock.unresolved():
             journal = Journal(lockpath)
@@ -170,6 +163,8 @@ def apply_campaign(path: Path, seams: ApplySeams, options: ApplyOptions) -> Appl
                 journal.close()
                 save(lockpath, lock, options.command)
         plan = prepare(campaign, lock, now=seams.send.now(), skip_invalid=options.skip_invalid)
+        if saved is not None:
+            check_batches(saved, plan)
         to_send = [b for b in plan.batches if b.action == "send"]
         quote = estimate(plan, seams.send.client) if to_send else None
         seams.show(plan, quote)

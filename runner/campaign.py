@@ -7,6 +7,7 @@ Every problem in the file is reported at once, each as ``path:line:col: message`
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -42,6 +43,20 @@ def load_campaign(path: Path) -> Campaign:
     if problems:
         raise InvalidCampaign(problems)
     return campaign
+
+
+def inputs_digest(campaign: Campaign) -> str:
+    """A digest of the campaign file and every data file it reads."""
+    digest = hashlib.sha256()
+    files = [campaign.path] + [
+        s.path for s in (*campaign.recipients, *campaign.exclude) if isinstance(s, FileSource)
+    ]
+    for path in files:
+        digest.update(str(path.name).encode() + b"\0")
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def default_batch_size(sending_type: str) -> int:

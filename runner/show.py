@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -128,8 +128,16 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
     yield "lockfile", shown_path(c.lockfile_path)
 
 
-def write_json(plans: Sequence[CampaignPlan], out: TextIO) -> None:
-    """The DESIGN §2 contract, streamed batch by batch; keys in a stable order."""
+def write_json(
+    plans: Sequence[CampaignPlan],
+    out: TextIO,
+    *,
+    extra: Callable[[CampaignPlan], dict[str, Any]] | None = None,
+) -> None:
+    """The DESIGN §2 contract, streamed batch by batch; keys in a stable order.
+
+    ``extra`` adds keys to each campaign (a saved plan's fingerprint).
+    """
     out.write(f'{{"format_version": {FORMAT_VERSION}, "campaigns": [')
     for index, plan in enumerate(plans):
         c = plan.campaign
@@ -138,6 +146,7 @@ def write_json(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             "file": shown_path(c.path),
             "lockfile": shown_path(c.lockfile_path),
             "summary": summary(plan),
+            **(extra(plan) if extra else {}),
         }
         out.write(("," if index else "") + "\n  " + json.dumps(head, ensure_ascii=False)[:-1])
         out.write(', "batches": [')

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from runner.report.fetch import build_report, watch
 from runner.report.model import (
-    FINAL_STATES,
-    STATES,
-    STATUSES,
     BatchResult,
     Counts,
     OperatorRow,
@@ -21,11 +18,10 @@ from runner.report.model import (
     RecipientResult,
     Report,
     needs_attention,
-    state_name,
-    status_name,
 )
 from runner.report.render_html import render_html
 from runner.report.render_md import render_markdown
+from runner.report.words import FINAL_STATES, STATES, STATUSES, state_name, status_name
 from runner.report.write import render_csv, render_json, report_paths, summary_lines, write_report
 
 __all__ = [

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from html import escape
 
 from runner.report.fmt import number, percent
-from runner.report.model import OPERATOR_COLUMNS, Report
+from runner.report.model import Report
+from runner.report.words import OPERATOR_COLUMNS
 
 WIDTH = 720
 LABEL_WIDTH = 150

@@ -17,7 +17,6 @@ from runner.client import IPPanelClient
 from runner.lockfile import BatchRecord, Lock
 from runner.models import Campaign
 from runner.report.model import (
-    FINAL_STATES,
     BatchResult,
     Counts,
     OperatorRow,
@@ -25,6 +24,7 @@ from runner.report.model import (
     RecipientResult,
     Report,
 )
+from runner.report.words import FINAL_STATES
 
 Progress = Callable[[int, int], None]
 Fetched = tuple[OutboxResult, list[RecipientResult]]

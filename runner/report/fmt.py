@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from runner.report.model import Report, state_name
+from runner.report.model import Report
+from runner.report.words import state_name
 
 # Arabic-script letters (Persian included): text holding any is laid out right to left.
 PERSIAN = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 SHOWN_IDS = 4
+ATTENTION = (
+    "a batch was rejected, not paid for or failed, or is unresolved; see the notes under Batches."
+)
 SUMMARY_ROWS = (
     ("Sent", "sent"),
     ("Delivered", "delivered"),

@@ -11,6 +11,7 @@ from html import escape
 
 from runner.report.charts import funnel, operator_bars
 from runner.report.fmt import (
+    ATTENTION,
     SUMMARY_ROWS,
     id_list,
     is_persian,
@@ -20,7 +21,8 @@ from runner.report.fmt import (
     short_key,
     status_sentence,
 )
-from runner.report.model import OPERATOR_COLUMNS, STATES, Report, needs_attention, status_name
+from runner.report.model import Report, needs_attention
+from runner.report.words import OPERATOR_COLUMNS, STATES, status_name
 
 SHOWN_FAILURES = 1000
 CSS = """
@@ -86,8 +88,7 @@ def _head(report: Report) -> str:
         )
     )
     if needs_attention(report):
-        text = "Needs attention: some batches were not sent; see the notes under Batches."
-        parts.append(tag("p", text, ' class="attention"'))
+        parts.append(tag("p", f"Needs attention: {ATTENTION}", ' class="attention"'))
     return "<header>\n" + "\n".join(parts) + "\n</header>"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner.report.fmt import (
+    ATTENTION,
     SUMMARY_ROWS,
     id_list,
     money,
@@ -13,13 +14,8 @@ from runner.report.fmt import (
     short_key,
     status_sentence,
 )
-from runner.report.model import (
-    OPERATOR_COLUMNS,
-    STATES,
-    Report,
-    needs_attention,
-    status_name,
-)
+from runner.report.model import Report, needs_attention
+from runner.report.words import OPERATOR_COLUMNS, STATES, status_name
 
 SHOWN_FAILURES = 100
 SHOWN_BATCHES = 50
@@ -46,7 +42,7 @@ def _head(report: Report) -> str:
         f"(campaign `{report.campaign_file}`). {status_sentence(report)}",
     ]
     if needs_attention(report):
-        lines += ["", "> **Needs attention:** some batches were not sent; see the notes below."]
+        lines += ["", f"> **Needs attention:** {ATTENTION}"]
     return "\n".join(lines)
 
 

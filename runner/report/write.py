@@ -16,9 +16,10 @@ import tempfile
 from pathlib import Path
 
 from runner.report.fmt import money, number, percent, status_sentence
-from runner.report.model import Report, needs_attention, status_name
+from runner.report.model import Report, needs_attention
 from runner.report.render_html import render_html
 from runner.report.render_md import render_markdown
+from runner.report.words import status_name
 
 CSV_HEADER = ("recipient", "outbox_id", "status", "status_name", "parts")
 
@@ -71,7 +72,9 @@ def summary_lines(report: Report) -> list[str]:
         if batch.note and (batch.lock_state != "sent" or batch.status != "in progress"):
             lines.append(f"  batch {batch.key[:12]} {batch.status}: {batch.note}")
     if needs_attention(report):
-        lines.append("  needs attention: some batches were not sent (see the report)")
+        lines.append(
+            "  needs attention: a batch was rejected, not paid for or failed, or is unresolved"
+        )
     return lines
 
 

@@ -1,0 +1,231 @@
+"""The command line's shared parts: the group, the I/O seams, options, errors → exit codes.
+
+``runner.cli`` is the only package that imports click. Options become plain
+arguments to the pipeline; errors become exit codes in exactly one place
+(``Cli.invoke``): 0 done, 1 API/network/state failure, 2 invalid input.
+``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from runner import __version__, lockfile
+from runner.apply import prepare
+from runner.campaign import load_campaign
+from runner.client import IPPanelClient, in_process_transport
+from runner.credentials import base_url, resolve_credential
+from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
+from runner.models import CampaignPlan
+from runner.show import write_json, write_markdown, write_text
+
+FORMATS = {"text": write_text, "json": write_json, "markdown": write_markdown}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class AppContext:
+    """The I/O seams of one invocation; tests pass their own through ``obj=``."""
+
+    now: Callable[[], datetime] = _utc_now
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    sleep: Callable[[float], None] = time.sleep
+    interactive: Callable[[], bool] = lambda: sys.stdin.isatty()
+    debug: bool = False
+    # Tests inject a transport (an in-process sandbox, a MockTransport) here.
+    transport: Any = None
+
+
+class Cli(click.Group):
+    """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = next((a for a in args if not a.startswith("-")), None)
+        if first is None:
+            implied = bool(args) and not {"--help", "-h", "--version"} & set(args)
+        else:
+            implied = first not in self.commands
+        if implied:
+            args = ["apply", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RunnerError as err:
+            app = ctx.find_object(AppContext)
+            if app is not None and app.debug:
+                traceback.print_exc()
+            print_error(err)
+            ctx.exit(err.exit_code)
+
+
+def print_error(err: RunnerError) -> None:
+    if isinstance(err, InvalidCampaign):
+        for violation in err.violations:
+            click.echo(str(violation), err=True)
+        click.echo(f"error: {_count(len(err.violations), 'problem')}; nothing was sent", err=True)
+        return
+    hint = getattr(err, "hint", "")
+    click.echo(f"error: {err}" + (f"\nhint: {hint}" if hint else ""), err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def app_of(ctx: click.Context) -> AppContext:
+    app = ctx.find_object(AppContext)
+    if app is None:
+        app = ctx.ensure_object(AppContext)
+    return app
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        app_of(ctx).debug = True
+    return value
+
+
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="Show tracebacks for errors.",
+)
+skip_invalid_option = click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave out invalid phone numbers with a warning instead of stopping.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the plan: text for people, json for programs, markdown for pull requests.",
+)
+paths_argument = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CAMPAIGN..."
+)
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ippanel-run")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Send SMS campaigns described in YAML through the IPPanel Edge API, exactly once.
+
+    \b
+    ippanel-run CAMPAIGN...             plan, confirm, send, write the lockfile
+    ippanel-run --dry-run CAMPAIGN...   show the plan only; nothing is sent
+    ippanel-run validate PATH...        check files and folders; no network
+    """
+    app_of(ctx)
+
+
+def campaign_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders expanded to the campaign YAML files inside them, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.suffix in (".yaml", ".yml") and _looks_like_campaign(p)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _looks_like_campaign(path: Path) -> bool:
+    # Folders also hold CI workflows and pre-commit configs: a campaign has `version:` at the top.
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("version:") for line in handle)
+    except OSError:
+        return False
+
+
+def plan_all(
+    app: AppContext, paths: Sequence[Path], *, skip_invalid: bool
+) -> tuple[list[CampaignPlan], list[Violation]]:
+    """Plan every campaign; collect every problem of every file instead of stopping at one."""
+    plans: list[CampaignPlan] = []
+    problems: list[Violation] = []
+    now = app.now()
+    for path in campaign_files(paths):
+        try:
+            campaign = load_campaign(path)
+            lock = lockfile.load(campaign.lockfile_path, campaign.name)
+            plans.append(prepare(campaign, lock, now=now, skip_invalid=skip_invalid))
+        except InvalidCampaign as err:
+            problems.extend(err.violations)
+        except InputError as err:
+            problems.append(Violation(str(path), 0, 0, str(err)))
+    for plan in plans:
+        for skipped in plan.stats.invalid:
+            click.echo(f"warning: skipped {skipped}", err=True)
+    return plans, problems
+
+
+def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
+    FORMATS[fmt](plans, out)
+
+
+sandbox_option = click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Use the built-in IPPanel simulator (state in .ippanel-sandbox/); nothing real is sent.",
+)
+api_url_option = click.option(
+    "--api-url",
+    metavar="URL",
+    help="IPPanel API base URL [env IPPANEL_BASE_URL; default https://edge.ippanel.com/v1].",
+)
+
+
+@contextlib.contextmanager
+def open_client(app: AppContext, *, sandbox: bool, api_url: str | None) -> Iterator[IPPanelClient]:
+    """The API client: the in-process sandbox, or the real API with the user's credential."""
+    if sandbox:
+        from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
+
+        click.echo("SANDBOX: using the built-in simulator; nothing real is sent.", err=True)
+        simulator = SandboxApp(Path(".ippanel-sandbox"), clock=app.now)
+        transport = in_process_transport(simulator)
+        with IPPanelClient(
+            DEMO_API_KEY, base_url=IN_PROCESS_BASE_URL, transport=transport, sleep=app.sleep
+        ) as client:
+            yield client
+        return
+    url = base_url(app.env, api_url)
+    credential = resolve_credential(app.env, api_url=url, now=lambda: app.now().timestamp())
+    with IPPanelClient(
+        credential.value, base_url=url, transport=app.transport, sleep=app.sleep
+    ) as client:
+        yield client
+
+
+def command_line() -> str:
+    """The command that wrote a lockfile, for its ``written_by`` (paths only, no secrets)."""
+    return shlex.join(["ippanel-run", *sys.argv[1:]]) if sys.argv[1:] else "ippanel-run"

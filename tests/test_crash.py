@@ -1,0 +1,289 @@
+"""Crash safety end to end: the real CLI in a subprocess, killed with SIGKILL at random moments.
+
+Each seed applies a webservice campaign with ``--sandbox`` (whose SQLite state sits in the
+campaign's folder, so this process sees what the child committed), kills the child after a
+random number of journal lines — with a latency fault on sends, so some kills land mid-POST —
+reruns it until it exits 0, and then checks the sandbox's own record: every recipient got
+exactly one message, and every outbox the sandbox committed is in the lockfile, in a batch
+marked ``sent``.
+
+A batch the killed run left ``sending`` that never reached the sandbox is sent again only
+40 s after its first attempt (the API's identical-request rule), so a rerun after a kill
+waits for real. The seeds therefore run side by side, in threads, inside one module
+fixture; each parametrized test then checks one seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from runner.sandbox import DEMO_API_KEY, SandboxApp
+from runner.sandbox.server import start_in_thread
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-c", "from runner.cli import main; main()"]
+SEEDS = range(24)
+BIG_SEEDS = (0, 1, 2)  # 2,000 recipients, 200 batches; the others ~40 batches, to stay quick
+MAX_RERUNS = 5
+TIMEOUT = 150.0
+POLL = 0.005
+STATE = ".ippanel-sandbox"
+LOCKFILE = "many.lock.json"
+JOURNAL = "many.lock.json.journal"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished CLI process; ``code`` is negative when a signal ended it."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+class Child:
+    """A CLI process whose output goes to temp files, so a full pipe never stalls it."""
+
+    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        # Open for the child's whole life; ``finish`` closes them.
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [*CLI, *args],
+            cwd=folder,
+            env=child_env(env or {}),
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+        )
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def finish(self) -> Run:
+        code = self.proc.wait(timeout=TIMEOUT)
+        outputs = []
+        for handle in (self._out, self._err):
+            handle.seek(0)
+            outputs.append(handle.read().decode("utf-8", errors="replace"))
+            handle.close()
+        return Run(code, outputs[0], outputs[1])
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """This environment without the user's IPPanel settings, able to import ``runner``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPPANEL_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return {**env, **extra}
+
+
+def apply_args(*extra: str) -> list[str]:
+    return ["--sandbox", "--yes", "--concurrency", "4", *extra, "many.yaml"]
+
+
+def phone(n: int) -> str:
+    return f"+98912{n:07d}"
+
+
+def write_campaign(folder: Path, count: int) -> Path:
+    numbers = "".join(f"0912{n:07d}\n" for n in range(count))
+    (folder / "many.txt").write_text(numbers, encoding="utf-8")
+    path = folder / "many.yaml"
+    path.write_text(
+        "version: 1\nname: many\ntype: webservice\nsender: '+983000505'\nmessage: Hello\n"
+        "batch_size: 10\nrecipients: [{file: many.txt}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def journal_lines(folder: Path) -> int:
+    try:
+        return (folder / JOURNAL).read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def wait_until(child: Child, ready: Callable[[], bool], seconds: float = TIMEOUT) -> bool:
+    """Poll until ``ready()`` is true (True) or the child ended first (False)."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if not child.running():
+            return False
+        if time.monotonic() > deadline:
+            child.proc.kill()
+            raise AssertionError(f"CLI still running after {seconds} s")
+        time.sleep(POLL)
+    return child.running()
+
+
+def kill(child: Child) -> bool:
+    """SIGKILL the child; False if it had already ended."""
+    if not child.running():
+        return False
+    child.proc.kill()
+    child.proc.wait(timeout=TIMEOUT)
+    return True
+
+
+@dataclass
+class Crash:
+    """What one seed did: its folder, campaign size, every run, and how many were killed."""
+
+    folder: Path
+    recipients: int
+    latency_ms: int
+    runs: list[Run] = field(default_factory=list)
+    kills: int = 0
+
+    def describe(self) -> str:
+        codes = [r.code for r in self.runs]
+        tail = self.runs[-1].stderr[-1500:] if self.runs else ""
+        return (
+            f"{self.recipients} recipients, latency {self.latency_ms} ms, {self.kills} kill(s), "
+            f"exit codes {codes}; last stderr:\n{tail}"
+        )
+
+
+def crash_and_recover(folder: Path, seed: int) -> Crash:
+    """Kill a first apply at a random journal line (sometimes the rerun too); rerun to exit 0."""
+    rng = random.Random(seed)
+    recipients = 2000 if seed in BIG_SEEDS else rng.randrange(380, 420)
+    crash = Crash(folder, recipients, rng.choice([0, 5, 20, 40]))
+    write_campaign(folder, recipients)
+    if crash.latency_ms:
+        SandboxApp(folder / STATE).faults.add("latency", 0, "send", ms=crash.latency_ms)
+    # Two journal lines a batch (sending, sent): any target up to the last one is mid-run.
+    target = rng.randint(0, 2 * math.ceil(recipients / 10) - 1)
+    jitter = rng.uniform(0, 0.03)
+    first = Child(folder, *apply_args())
+    if wait_until(first, lambda: journal_lines(folder) >= target):
+        time.sleep(jitter)
+        crash.kills += kill(first)
+    crash.runs.append(first.finish())
+    if rng.random() < 0.3:
+        # Kill the recovering run as well: during reconciliation, the 40 s wait, or sending.
+        until = time.monotonic() + rng.uniform(0.2, 3.0)
+        second = Child(folder, *apply_args())
+        if wait_until(second, lambda: time.monotonic() >= until):
+            crash.kills += kill(second)
+        crash.runs.append(second.finish())
+    for _ in range(MAX_RERUNS):
+        crash.runs.append(Child(folder, *apply_args()).finish())
+        if crash.runs[-1].code == 0:
+            break
+    return crash
+
+
+def assert_each_recipient_once_and_every_outbox_recorded(folder: Path, recipients: int) -> None:
+    committed = SandboxApp(folder / STATE).store.committed_messages()
+    got = Counter(m.recipient for m in committed)
+    twice = {p: n for p, n in got.items() if n > 1}
+    missing = [phone(n) for n in range(recipients) if phone(n) not in got]
+    assert not twice, f"sent more than once: {sorted(twice.items())[:10]}"
+    assert not missing, f"{len(missing)} never sent, e.g. {missing[:5]}"
+    assert set(got) == {phone(n) for n in range(recipients)}
+    assert {m.text for m in committed} == {"Hello"}
+
+    lock = json.loads((folder / LOCKFILE).read_text(encoding="utf-8"))
+    batches = list(lock["batches"].values())
+    assert {b["state"] for b in batches} == {"sent"}
+    assert sum(b["recipients"] for b in batches) == recipients
+    recorded = sorted(i for b in batches for i in b["outbox_ids"])
+    assert recorded == sorted({m.outbox_id for m in committed}), "outbox ids lost or invented"
+    assert not (folder / JOURNAL).exists()
+
+
+@pytest.fixture(scope="module")
+def crashes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, Future[Crash]]]:
+    """Every seed's crash-and-recover, run at once (each mostly waits out the 40 s rule)."""
+    with ThreadPoolExecutor(max_workers=len(SEEDS)) as pool:
+        yield {
+            seed: pool.submit(crash_and_recover, tmp_path_factory.mktemp(f"crash{seed}"), seed)
+            for seed in SEEDS
+        }
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_apply_killed_at_random_then_rerun_sends_each_recipient_once(
+    crashes: dict[int, Future[Crash]], seed: int
+) -> None:
+    crash = crashes[seed].result(timeout=4 * TIMEOUT)
+    assert crash.runs[-1].code == 0, crash.describe()
+    assert "Traceback" not in "".join(r.stderr for r in crash.runs), crash.describe()
+    assert_each_recipient_once_and_every_outbox_recorded(crash.folder, crash.recipients)
+
+    again = Child(crash.folder, *apply_args()).finish()
+    assert again.code == 0 and "already sent" in again.stdout, again.stderr
+
+
+def test_seeds_really_kill_mid_run(crashes: dict[int, Future[Crash]]) -> None:
+    done = [f.result(timeout=4 * TIMEOUT) for f in crashes.values()]
+    assert sum(c.kills for c in done) >= len(done) * 3 // 4
+    assert any(c.kills and c.recipients == 2000 for c in done)
+
+
+def test_two_applies_at_once_never_send_twice(tmp_path: Path) -> None:
+    write_campaign(tmp_path, 2000)
+    SandboxApp(tmp_path / STATE).faults.add("latency", 0, "send", ms=10)
+    children = [Child(tmp_path, *apply_args()), Child(tmp_path, *apply_args())]
+    runs = [c.finish() for c in children]
+
+    winner, loser = sorted(runs, key=lambda r: "sent 200 batch(es)" not in r.stdout)
+    assert winner.code == 0 and "sent 200 batch(es) to 2,000 recipient(s)" in winner.stdout
+    if loser.code == 1:  # it failed on the file lock, naming the holder
+        assert re.search(r"many\.lock\.json is being applied by (pid \d+|another)", loser.stderr)
+    else:  # it waited for the lock, then found nothing left to send
+        assert loser.code == 0 and "already sent" in loser.stdout, loser.stderr
+    assert_each_recipient_once_and_every_outbox_recorded(tmp_path, 2000)
+
+    final = Child(tmp_path, *apply_args()).finish()
+    assert final.code == 0 and "already sent" in final.stdout
+    assert_each_recipient_once_and_every_outbox_recorded(tmp_path, 2000)
+
+
+def test_api_key_is_never_written_or_printed(tmp_path: Path) -> None:
+    folder = tmp_path / "campaign"
+    folder.mkdir()
+    write_campaign(folder, 1000)
+    app = SandboxApp(tmp_path / "http-state")
+    app.faults.add("latency", 0, "send", ms=5)
+    server, url = start_in_thread(app)
+    env = {"IPPANEL_API_KEY": DEMO_API_KEY, "IPPANEL_CONFIG_DIR": str(tmp_path / "config")}
+    try:
+        child = Child(folder, "--yes", "--api-url", url, "many.yaml", env=env)
+        # The journal only exists while the apply runs: read it mid-run.
+        wait_until(child, lambda: journal_lines(folder) >= 40)
+        journal = (folder / JOURNAL).read_text(encoding="utf-8", errors="replace")
+        run = child.finish()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.code == 0, run.stderr
+    assert journal.count("\n") >= 40 and '"state": "sent"' in journal
+    files = {
+        p: p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file()
+    }
+    assert folder / LOCKFILE in files
+    for where, text in {"stdout": run.stdout, "stderr": run.stderr, JOURNAL: journal}.items():
+        assert DEMO_API_KEY not in text, f"the API key is in {where}"
+    for path, text in files.items():
+        assert DEMO_API_KEY not in text, f"the API key is in {path}"
+    assert len(app.store.committed_messages()) == 1000
