@@ -27,6 +27,7 @@ from runner.cli.base import (
     sandbox_option,
     skip_invalid_option,
 )
+from runner.cli.more import run_report
 from runner.client import IPPanelClient
 from runner.console import ProgressDisplay, estimate_lines, fancy, outcome_lines
 from runner.errors import ConfirmationRefused, RunnerError
@@ -69,6 +70,14 @@ from runner.test_send import run_test_send
     help="Send the first rendered message to NUMBER only, as a test (repeatable); "
     "not campaign progress, no lockfile.",
 )
+@click.option(
+    "--report", "with_report", is_flag=True, help="Write the delivery report after sending."
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="With --report: wait until every batch reaches a final state first.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="One line per batch, even on a terminal.")
 @sandbox_option
@@ -108,9 +117,27 @@ def apply(
                 _test_send(app, client, path, test_to, yes=flags["yes"])
             return
         results = [_apply_one(app, client, path, saved, flags) for path, saved in targets]
+        if flags["with_report"] or flags["watch"]:
+            results = [
+                _then_report(app, client, code, outcome, watch=flags["watch"])
+                for code, outcome in results
+            ]
     if flags["fmt"] == "json":
         _print_json(results)
     ctx.exit(max((code for code, _ in results), default=0))
+
+
+def _then_report(
+    app: AppContext, client: IPPanelClient, code: int, outcome: ApplyOutcome | None, *, watch: bool
+) -> tuple[int, ApplyOutcome | None]:
+    if outcome is None or not (outcome.sent or outcome.plan.batches):
+        return code, outcome
+    try:
+        reported = run_report(app, client, outcome.plan.campaign.path, watch, 30.0, False)
+    except RunnerError as err:
+        print_error(err)
+        reported = err.exit_code
+    return max(code, reported), outcome
 
 
 def _targets(paths: Sequence[Path]) -> list[tuple[Path, Fingerprint | None]]:
