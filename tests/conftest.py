@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import EXAMPLES, NOW, REPO, Invoke
 
 from runner.cli import AppContext, cli
-
-from helpers import EXAMPLES, NOW, REPO, Invoke
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import NOW, Invoke
 
 from runner.sandbox import DEMO_API_KEY, SandboxApp
-
-from helpers import NOW, Invoke
 
 WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 P2P = "examples/peer_to_peer/nowruz-discount.yaml"
@@ -182,9 +181,7 @@ def test_second_apply_while_one_holds_the_lock_is_refused(invoke: Invoke, workdi
 
 def test_limits_refuse_unless_allowed(invoke: Invoke, workdir: Path) -> None:
     campaign = write_campaign(workdir, 12)
-    campaign.write_text(
-        campaign.read_text() + "limits: {max_recipients: 10}\n", encoding="utf-8"
-    )
+    campaign.write_text(campaign.read_text() + "limits: {max_recipients: 10}\n", encoding="utf-8")
     refused = invoke("--sandbox", "--yes", str(campaign))
     assert refused.exit_code == 2
     assert "12 recipients is over limits.max_recipients (10)" in refused.stderr

@@ -38,13 +38,13 @@ COMMAND_START = {";", "|", "||", "&&", "(", ")", "{", "!", "then", "do", "else"}
 # --- reading the CI files -------------------------------------------------------------------
 
 
-def load(path: Path) -> dict[str, Any]:
+def load(path: Path) -> dict[Any, Any]:
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
     return loaded
 
 
-def github_triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+def github_triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the bare key `on` as the boolean True.
     triggers = workflow.get("on", workflow.get(True))
     assert isinstance(triggers, dict)

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import EXAMPLES, REPO, Invoke
 
 GOLDEN = Path(__file__).parent / "golden"

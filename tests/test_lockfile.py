@@ -93,8 +93,11 @@ def test_foreign_or_damaged_lockfile_is_refused(tmp_path: Path, content: str, me
 
 def test_second_holder_of_the_file_lock_is_told_who_holds_it(tmp_path: Path) -> None:
     path = tmp_path / "demo.lock.json"
-    with lockfile.exclusive(path), pytest.raises(LockHeld, match="is being applied by pid"):
-        with lockfile.exclusive(path):
-            pass
+    with (
+        lockfile.exclusive(path),
+        pytest.raises(LockHeld, match="is being applied by pid"),
+        lockfile.exclusive(path),
+    ):
+        pass
     with lockfile.exclusive(path):  # released again
         pass

@@ -6,13 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import NOW
 
 from runner.campaign import load_campaign
 from runner.errors import InvalidCampaign
 from runner.models import CampaignPlan
 from runner.planner import build_plan, request_body
-
-from helpers import NOW
 
 
 def plan_of(tmp_path: Path, yaml: str, **files: str) -> CampaignPlan:
@@ -112,7 +111,7 @@ def test_peer_to_peer_file_uploads_recipient_message_csv(tmp_path: Path) -> None
         message: "Hi {{ name }}, see you"
         recipients: [{file: c.csv}]
         """,
-        c__csv="phone,name\n09120000001,Sam\n09120000002,\"Ann, Jr\"\n",
+        c__csv='phone,name\n09120000001,Sam\n09120000002,"Ann, Jr"\n',
     )
     (batch,) = plan.batches
     assert request_body(batch, file_name="files-0001.csv") == {
@@ -121,8 +120,8 @@ def test_peer_to_peer_file_uploads_recipient_message_csv(tmp_path: Path) -> None
             {
                 "name": "files-0001.csv",
                 "content": "recipient,message\n"
-                "+989120000001,\"Hi Sam, see you\"\n"
-                "+989120000002,\"Hi Ann, Jr, see you\"\n",
+                '+989120000001,"Hi Sam, see you"\n'
+                '+989120000002,"Hi Ann, Jr, see you"\n',
             }
         ],
     }

@@ -92,7 +92,9 @@ def main() -> None:
         plan_s, plan_mb, plan_out = measure("plan", csv_path)
     print(f"rows:            {args.rows:,}")
     print(f"baseline:        {base_s:6.2f} s  peak RSS {base_mb:7.1f} MB  ({base_out} rendered)")
-    print(f"ippanel-run plan:{plan_s:6.2f} s  peak RSS {plan_mb:7.1f} MB  (batches, kept: {plan_out})")
+    print(
+        f"ippanel-run plan:{plan_s:6.2f} s  peak RSS {plan_mb:7.1f} MB  ({plan_out}: batches, kept)"
+    )
     print(f"ratio:           {plan_s / base_s:6.2f}x  (target <= 2x; RSS target < 1024 MB)")
 
 
