@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -32,6 +31,7 @@ from typing import IO, Any, Literal
 
 from runner import __version__
 from runner.errors import LockfileError, LockHeld
+from runner.files import write_atomic
 
 FORMAT = "ippanel-run lockfile"
 FORMAT_VERSION = 1
@@ -199,7 +199,7 @@ def save(path: Path, lock: Lock, command: str) -> bool:
     """Write ``lock`` atomically if its content changed; drop the journal. True if written."""
     if _content(lock) != _content_of_file(path):
         lock.written_by = {"tool": "ippanel-run", "version": __version__, "command": command}
-        _atomic_write(path, lock.to_text())
+        write_atomic(path, lock.to_text())
         written = True
     else:
         written = False
@@ -220,25 +220,6 @@ def _content_of_file(path: Path) -> str | None:
         return None
     data["written_by"] = {}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 @contextlib.contextmanager

@@ -7,14 +7,12 @@ reader never sees half a report. Output is stable: same data, same bytes.
 
 from __future__ import annotations
 
-import contextlib
 import csv as csvlib
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from runner.files import write_atomic
 from runner.report.fmt import money, number, percent, status_sentence
 from runner.report.model import Report, needs_attention
 from runner.report.render_html import render_html
@@ -37,7 +35,7 @@ def write_report(report: Report, *, csv: bool = False) -> list[Path]:
     if csv:
         texts.append(render_csv(report))
     for path, text in zip(paths, texts, strict=True):
-        _atomic_write(path, text)
+        write_atomic(path, text)
     return paths
 
 
@@ -76,19 +74,3 @@ def summary_lines(report: Report) -> list[str]:
             "  needs attention: a batch was rejected, not paid for or failed, or is unresolved"
         )
     return lines
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; a report is meant to be shared like any other file.
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
