@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from helpers import EXAMPLES, NOW, REPO, Invoke
+from helpers import EXAMPLES, REPO, FakeClock, Invoke
 
 from runner.cli import AppContext, cli
 
@@ -32,12 +32,17 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def invoke() -> Iterator[Invoke]:
-    """Run the CLI in-process with the fixed clock and an empty environment."""
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def invoke(clock: FakeClock) -> Iterator[Invoke]:
+    """Run the CLI in-process with a fake clock (no real sleeping) and an empty environment."""
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
         runner = CliRunner()
-        app = AppContext(now=lambda: NOW, env=dict(env or {}))
+        app = AppContext(now=clock.now, sleep=clock.sleep, env=dict(env or {}))
         return runner.invoke(cli, list(args), obj=app, input=input, catch_exceptions=False)
 
     yield run

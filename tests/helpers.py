@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from click.testing import Result
@@ -14,3 +14,18 @@ EXAMPLES = REPO / "examples"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
 Invoke = Callable[..., Result]
+
+
+class FakeClock:
+    """Test time: starts at NOW; ``sleep`` advances it instead of waiting."""
+
+    def __init__(self) -> None:
+        self.current = NOW
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.current += timedelta(seconds=seconds)

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers import NOW, Invoke
+from helpers import NOW, FakeClock, Invoke
 
 from runner.sandbox import DEMO_API_KEY, SandboxApp
 
@@ -78,7 +78,9 @@ def test_lockfile_holds_no_phone_number_and_no_key(invoke: Invoke, workdir: Path
     assert list(json.loads(lock_text)) == sorted(json.loads(lock_text))
 
 
-def test_500_before_commit_then_rerun_sends_exactly_once(invoke: Invoke, workdir: Path) -> None:
+def test_500_before_commit_then_rerun_sends_exactly_once(
+    invoke: Invoke, workdir: Path, clock: FakeClock
+) -> None:
     simulator(workdir).faults.add("error_500_before_commit", count=1)
     failed = invoke("--sandbox", "--yes", WEBSERVICE)
     assert failed.exit_code == 1
@@ -88,6 +90,8 @@ def test_500_before_commit_then_rerun_sends_exactly_once(invoke: Invoke, workdir
     rerun = invoke("--sandbox", "--yes", WEBSERVICE)
     assert rerun.exit_code == 0, rerun.output
     assert set(deliveries(workdir).values()) == {1} and len(deliveries(workdir)) == 5
+    # the same body is never re-sent within 40 s of the earlier attempt (the API's 429 window)
+    assert clock.sleeps == [40.0]
 
 
 def test_drop_after_commit_is_adopted_not_resent(invoke: Invoke, workdir: Path) -> None:
