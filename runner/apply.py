@@ -62,10 +62,11 @@ class ApplyOutcome:
 
 
 def finished(campaign: Campaign, lock: Lock) -> bool:
-    """Every batch sent and nothing changed since: there is nothing to plan."""
-    if not lock.batches or not lock.inputs:
-        return False
-    if any(r.state != "sent" for r in lock.batches.values()):
+    """Everyone got the campaign and nothing changed since: there is nothing to plan.
+
+    ``lock.inputs`` is only recorded by a run that sent every batch it planned.
+    """
+    if not lock.batches or not lock.inputs or lock.unresolved():
         return False
     try:
         return lock.inputs == inputs_digest(campaign)
@@ -187,12 +188,14 @@ def _send(
     lockpath = campaign.lockfile_path
     journal = Journal(lockpath)
     sender = Sender(plan, lock, journal, seams.send)
+    planned = sum(1 for b in plan.batches if b.action == "send")
+    records: list[BatchRecord] = []
     try:
         records = sender.run(concurrency=options.concurrency, max_errors=options.max_errors)
     finally:
         journal.close()
-        complete = all(r.state == "sent" for r in lock.batches.values())
-        lock.inputs = inputs_digest(campaign) if complete else ""
+        complete = len(records) == planned and all(r.state == "sent" for r in records)
+        lock.inputs = inputs_digest(campaign) if complete and not lock.unresolved() else ""
         save(lockpath, lock, options.command)
     return ApplyOutcome(
         plan,

@@ -33,6 +33,7 @@ from runner.lockfile import (
     State,
     pack_digests,
     recipient_digest,
+    text_digest,
 )
 from runner.models import Batch, CampaignPlan
 from runner.planner import request_body
@@ -131,6 +132,7 @@ class Sender:
             recipients=batch.recipient_count,
             digests=pack_digests(recipient_digest(name, p) for p in phones),
             attempted_at=int(self.seams.now().timestamp()),
+            texts=pack_digests({text_digest(m.text) for m in batch.messages if m.text}),
         )
 
     def _save(self, record: BatchRecord) -> None:

@@ -45,6 +45,11 @@ def recipient_digest(campaign: str, phone: str) -> bytes:
     return hashlib.sha256(f"{campaign}\n{phone}".encode()).digest()[:DIGEST_BYTES]
 
 
+def text_digest(text: str) -> bytes:
+    """A short digest of a rendered text, to tell this campaign's outboxes from others'."""
+    return hashlib.sha256(text.encode()).digest()[:DIGEST_BYTES]
+
+
 def pack_digests(digests: Iterable[bytes]) -> str:
     """Sorted digests as one base64 string (8 characters a recipient)."""
     return base64.b64encode(b"".join(sorted(digests))).decode("ascii")
@@ -68,6 +73,7 @@ class BatchRecord:
     outbox_ids: tuple[int, ...] = ()
     attempted_at: int = 0
     error: str = ""
+    texts: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

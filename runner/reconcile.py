@@ -20,7 +20,14 @@ from typing import Any
 from runner.api_types import OutboxRow
 from runner.client import IPPanelClient
 from runner.errors import RunnerError
-from runner.lockfile import BatchRecord, Lock, State, recipient_digest, unpack_digests
+from runner.lockfile import (
+    BatchRecord,
+    Lock,
+    State,
+    recipient_digest,
+    text_digest,
+    unpack_digests,
+)
 from runner.recipients import InvalidNumber, normalize_phone
 
 # How far around the recorded attempt to look: clocks differ, and queues are slow.
@@ -61,6 +68,8 @@ def reconcile(
 
 def _settle(lock: Lock, record: BatchRecord, client: IPPanelClient) -> Settled:
     wanted = unpack_digests(record.digests)
+    # Another campaign may have gone to the same people at the same time: match texts too.
+    texts = unpack_digests(record.texts) if record.texts else None
     known = lock.outbox_ids()
     filters: dict[str, Any] = {
         "create_from_date": str(record.attempted_at - WINDOW_BEFORE),
@@ -71,6 +80,8 @@ def _settle(lock: Lock, record: BatchRecord, client: IPPanelClient) -> Settled:
     matches: list[tuple[OutboxRow, set[bytes]]] = []
     for row in client.iter_outbox(**filters):
         if row.outbox_id in known or row.recipients > record.recipients:
+            continue
+        if texts is not None and text_digest(row.message) not in texts:
             continue
         got = _digests(lock.campaign, client, row.outbox_id)
         if got & wanted:
