@@ -16,7 +16,16 @@ from typing import cast
 from runner.campaign import inputs_digest, load_campaign
 from runner.errors import ConfirmationRefused, InputError
 from runner.executor import Sender, SendSeams
-from runner.lockfile import BatchRecord, Journal, Lock, exclusive, load, recipient_digest, save
+from runner.lockfile import (
+    BatchRecord,
+    Journal,
+    Lock,
+    exclusive,
+    journal_path,
+    load,
+    recipient_digest,
+    save,
+)
 from runner.models import (
     Action,
     Batch,
@@ -156,6 +165,10 @@ def apply_campaign(
         if saved is not None:
             check_inputs(saved, campaign)
         lock = load(lockpath, campaign.name)
+        if journal_path(lockpath).exists():
+            # A run died before folding its journal in: make the lockfile whole first, so the
+            # outbox ids never live only in a file that looks like litter.
+            save(lockpath, lock, options.command)
         if lock.unresolved():
             journal = Journal(lockpath)
             try:
@@ -170,6 +183,10 @@ def apply_campaign(
         quote = estimate(plan, seams.send.client) if to_send else None
         seams.show(plan, quote)
         if not to_send:
+            if lock.batches and not lock.unresolved() and not lock.inputs:
+                # Everyone is covered (say, the killed run had sent its last batch): finished.
+                lock.inputs = inputs_digest(campaign)
+                save(lockpath, lock, options.command)
             return ApplyOutcome(plan, (), (), (), None)
         _check_limits(campaign, plan, quote, options.allow_over_limit)
         if not seams.confirm(plan):

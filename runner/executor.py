@@ -61,6 +61,7 @@ class SendSeams:
     now: Callable[[], datetime]
     sleep: Callable[[float], None]
     progress: Callable[[Progress], None]
+    note: Callable[[str], None] = lambda message: None
 
 
 class Sender:
@@ -155,7 +156,12 @@ class Sender:
             return
         waited = self.seams.now().timestamp() - earlier.attempted_at
         if waited < IDENTICAL_REQUEST_WINDOW:
-            self.seams.sleep(IDENTICAL_REQUEST_WINDOW - waited)
+            pause = IDENTICAL_REQUEST_WINDOW - waited
+            self.seams.note(
+                f"waiting {pause:.0f} s before sending batch {key} again: the API treats an "
+                f"identical request within {IDENTICAL_REQUEST_WINDOW} s as a duplicate (429)"
+            )
+            self.seams.sleep(pause)
 
 
 def _state_after(err: ApiError) -> State:

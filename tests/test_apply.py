@@ -92,6 +92,7 @@ def test_500_before_commit_then_rerun_sends_exactly_once(
     assert set(deliveries(workdir).values()) == {1} and len(deliveries(workdir)) == 5
     # the same body is never re-sent within 40 s of the earlier attempt (the API's 429 window)
     assert clock.sleeps == [40.0]
+    assert "waiting 40 s before sending batch" in rerun.stderr
 
 
 def test_drop_after_commit_is_adopted_not_resent(invoke: Invoke, workdir: Path) -> None:

@@ -164,7 +164,7 @@ class Crash:
     in_flight: int = 0  # batches journaled ``sending`` but not settled when a kill landed
     rerun: Run | None = None  # one more apply after the campaign was finished
 
-    def kill(self, child: Child) -> None:
+    def kill_and_finish(self, child: Child) -> None:
         if kill(child):
             self.kills += 1
             self.in_flight += len(unsettled(self.folder))
@@ -177,10 +177,10 @@ class Crash:
 
     def describe(self) -> str:
         codes = [r.code for r in self.runs]
-        tail = self.runs[-1].stderr[-1500:] if self.runs else ""
+        tails = "\n".join(f"--- run {n}:\n{r.stderr[-800:]}" for n, r in enumerate(self.runs, 1))
         return (
-            f"{self.recipients} recipients, latency {self.latency_ms} ms, {self.kills} kill(s), "
-            f"exit codes {codes}; last stderr:\n{tail}"
+            f"{self.folder}: {self.recipients} recipients, latency {self.latency_ms} ms, "
+            f"{self.kills} kill(s), exit codes {codes}; stderr tails:\n{tails}"
         )
 
 
@@ -214,13 +214,13 @@ def crash_and_recover(folder: Path, seed: int) -> Crash:
     first = Child(folder, *apply_args())
     if wait_until(first, lambda: journal_lines(folder) >= target):
         time.sleep(jitter)
-    crash.kill(first)
+    crash.kill_and_finish(first)
     if rng.random() < 0.3:
         # Kill the recovering run as well: during reconciliation, the 40 s wait, or sending.
         until = time.monotonic() + rng.uniform(0.2, 3.0)
         second = Child(folder, *apply_args())
         wait_until(second, lambda: time.monotonic() >= until)
-        crash.kill(second)
+        crash.kill_and_finish(second)
     for _ in range(MAX_RERUNS):
         crash.runs.append(Child(folder, *apply_args()).finish())
         if crash.runs[-1].code == 0:
@@ -313,11 +313,6 @@ def test_api_key_is_never_written_or_printed(
     assert len(app.store.committed_messages()) == 1000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner/apply.py apply_campaign returns early when nothing is left to send, so the "
-    "journal of a run killed after its last batch is never folded into the lockfile",
-)
 def test_kill_between_last_batch_and_lockfile_write_is_recovered(tmp_path: Path) -> None:
     write_campaign(tmp_path, 50)
     crashed = Child(tmp_path, *apply_args(), cli=CLI_DIES_BEFORE_SAVE).finish()
@@ -347,7 +342,8 @@ def test_kills_land_both_before_and_after_the_sandbox_commits(
     crashes: dict[int, Future[Crash]],
 ) -> None:
     done = [f.result(timeout=4 * TIMEOUT) for f in crashes.values()]
-    assert sum(c.kills > 0 for c in done) >= len(done) * 3 // 4
+    unkilled = [c for c in done if not c.kills]
+    assert len(unkilled) <= len(done) // 4, "\n\n".join(c.describe() for c in unkilled[:3])
     assert any(c.kills and c.recipients == 2000 for c in done)
     adopted = sum(c.adopted() for c in done)
     assert adopted > 0, "no kill landed between the sandbox's commit and the journal"

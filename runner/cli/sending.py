@@ -189,7 +189,13 @@ def _apply_one(
             display[-1].update(event)
 
     seams = ApplySeams(
-        send=SendSeams(client=client, now=app.now, sleep=app.sleep, progress=progress),
+        send=SendSeams(
+            client=client,
+            now=app.now,
+            sleep=app.sleep,
+            progress=progress,
+            note=lambda message: click.echo(message, err=True),
+        ),
         show=show,
         confirm=confirm,
     )
