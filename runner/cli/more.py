@@ -137,6 +137,14 @@ def resolve(campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: boo
     help="Seconds between polls with --watch.",
 )
 @click.option("--csv", "with_csv", is_flag=True, help="Also write <stem>.report.csv per recipient.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Print a short summary (text) or the whole report (json, as in <stem>.report.json).",
+)
 @sandbox_option
 @api_url_option
 @debug_option
@@ -147,6 +155,7 @@ def report(
     watch: bool,
     interval: float,
     with_csv: bool,
+    fmt: str,
     sandbox: bool,
     api_url: str | None,
 ) -> None:
@@ -160,7 +169,8 @@ def report(
     worst = 0
     with open_client(app, sandbox=sandbox, api_url=api_url) as client:
         for path in campaign_files(paths):
-            worst = max(worst, run_report(app, client, path, watch, interval, with_csv))
+            code = run_report(app, client, path, watch, interval, with_csv, as_json=fmt == "json")
+            worst = max(worst, code)
     ctx.exit(worst)
 
 
@@ -171,6 +181,8 @@ def run_report(
     watching: bool,
     interval: float,
     with_csv: bool,
+    *,
+    as_json: bool = False,
 ) -> int:
     """Report one campaign; its exit code (1 when it needs attention)."""
     from runner import report as reports
@@ -186,7 +198,10 @@ def run_report(
     else:
         result = reports.build_report(campaign, lock, client, now=app.now())
     written = reports.write_report(result, csv=with_csv)
-    for line in reports.summary_lines(result):
-        click.echo(line)
+    if as_json:
+        click.echo(reports.render_json(result), nl=False)
+    else:
+        for line in reports.summary_lines(result):
+            click.echo(line)
     click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
     return 1 if reports.needs_attention(result) else 0
