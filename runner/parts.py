@@ -52,7 +52,11 @@ def _parts(units: int, single: int, per_part: int) -> int:
 
 def length_problem(text: str) -> str | None:
     """Say why ``text`` is too long for the API (over 1400 characters or 20 parts), or None."""
-    parts = count_parts(text)
+    return parts_problem(count_parts(text))
+
+
+def parts_problem(parts: Parts) -> str | None:
+    """``length_problem`` for a text whose parts are already counted."""
     if parts.characters > MAX_CHARACTERS:
         return (
             f"the message is {parts.characters} characters long; "

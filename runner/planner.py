@@ -27,8 +27,9 @@ from runner.models import (
     Recipient,
     RecipientStats,
     Sample,
+    Targeting,
 )
-from runner.parts import count_parts, length_problem
+from runner.parts import count_parts, parts_problem
 from runner.recipients import iter_recipients
 from runner.render import CompiledTemplate, compile_template
 from runner.schedule import api_time, resolve_schedule
@@ -46,7 +47,7 @@ class _Collector:
     groups: dict[str, list[str]] = field(default_factory=dict)
     samples: list[Sample] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
-    checked: set[str] = field(default_factory=set)
+    parts: dict[str, int] = field(default_factory=dict)  # per distinct text, counted once
     once: str = ""
     skipped: int = 0
     more_errors: int = 0
@@ -90,17 +91,14 @@ def build_plan(
     else:
         assert campaign.message is not None  # the schema requires it for every other type
         template = compile_template(campaign.message)
-        if campaign.personalized:
-            _render_each(campaign, template, recipients, covered, collector)
-        else:
-            _render_once(campaign, template, recipients, covered, collector)
-        if collector.violations:
-            raise InvalidCampaign(_with_overflow(collector))
-        batches = _cut(campaign, fields, collector)
+        render = _render_each if campaign.personalized else _render_once
+        render(campaign, template, recipients, covered, collector)
+        batches = [] if collector.violations else _cut(campaign, fields, collector)
     if collector.violations:
         raise InvalidCampaign(_with_overflow(collector))
     distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
-    part_counts = [(count_parts(text).parts, n) for text, n in distinct if text]
+    parts = collector.parts
+    part_counts = [(parts.get(t) or count_parts(t).parts, n) for t, n in distinct if t]
     return CampaignPlan(
         campaign=campaign,
         send_time=send_time,
@@ -136,7 +134,7 @@ def _common_fields(campaign: Campaign, send_time: datetime | None) -> dict[str, 
     return fields
 
 
-def _targeting_params(target: Any) -> dict[str, Any]:
+def _targeting_params(target: Targeting) -> dict[str, Any]:
     params: dict[str, Any] = {
         "bank": target.bank,
         "postal_code": target.postal_code,
@@ -202,8 +200,7 @@ def _render_each(
         except InvalidCampaign as err:
             c.fail(err.violations)
             continue
-        if text not in c.checked:
-            c.checked.add(text)
+        if text not in c.parts:
             _check_text(campaign, template, text, recipient.phone, c)
         c.add(text, recipient.phone)
 
@@ -212,6 +209,8 @@ def _check_text(
     campaign: Campaign, template: CompiledTemplate, text: str, phone: str, c: _Collector
 ) -> None:
     who = f" for recipient {phone}" if phone else ""
+    parts = count_parts(text)
+    c.parts[text] = parts.parts
     if campaign.type == "votp":
         if not VOTP_CODE.match(text):
             c.fail(
@@ -221,7 +220,7 @@ def _check_text(
     if not text:
         c.fail([template.violation(f"the message renders to an empty text{who}", 1)])
         return
-    problem = length_problem(text)
+    problem = parts_problem(parts)
     if problem:
         c.fail([template.violation(f"{problem}{who}", 1)])
 
