@@ -140,10 +140,12 @@ def supported_options(command: str) -> str:
     return run_cli([command, "--help"], REPO).stdout
 
 
-def drop_unsupported(args: list[str]) -> list[str]:
-    """Leave out options this checkout's CLI does not have yet (see the module docstring)."""
+def supported(args: list[str]) -> list[str]:
+    """``args``, after checking that the CLI has every option the CI file uses."""
     help_text = supported_options(args[0])
-    return [a for a in args if not a.startswith("--") or a in help_text]
+    unknown = [a for a in args if a.startswith("--") and a.split("=")[0] not in help_text]
+    assert not unknown, f"the CI file uses options `{args[0]}` does not have: {unknown}"
+    return args
 
 
 @pytest.fixture
@@ -291,7 +293,7 @@ def test_pull_request_commands_validate_and_plan_offline(user_repo: Path) -> Non
 
 def test_merge_commands_send_each_campaign_once(user_repo: Path) -> None:
     _, (plan, apply) = commands_by_job(GITHUB)
-    plan, apply = drop_unsupported(plan), with_sandbox(drop_unsupported(apply))
+    plan, apply = supported(plan), with_sandbox(supported(apply))
     detailed = "--detailed-exitcode" in plan
     campaigns = campaign_paths(user_repo)
     lockfiles: dict[str, bytes] = {}
@@ -353,10 +355,6 @@ def test_send_step_as_written_sends_only_what_is_left(
 ) -> None:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
-    if "--detailed-exitcode" not in supported_options("plan"):
-        pytest.skip("this checkout's `plan` has no --detailed-exitcode yet")
-    if "--report" not in supported_options("apply"):
-        pytest.skip("this checkout's `apply` has no --report yet")
     summary = user_repo / "summary.md"
     env = cli_env()
     env.update(PATH=f"{shim}{os.pathsep}{env['PATH']}", GITHUB_STEP_SUMMARY=str(summary))
