@@ -8,7 +8,7 @@ is unset.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -70,6 +70,37 @@ class ProgressDisplay:
             line += f" ({event.error})"
         self.stream.write(line + "\n")
         self.stream.flush()
+
+
+class CountDisplay:
+    """A bar for "n of total done" on a terminal; nothing in logs (the summary follows)."""
+
+    def __init__(self, stream: TextIO, label: str, *, bar: bool) -> None:
+        self._label = label
+        self._bar = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
+            if bar
+            else None
+        )
+        self._task: Any = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if self._task is None:
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.stop()
 
 
 def estimate_lines(quote: Estimate | None) -> list[str]:

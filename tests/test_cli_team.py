@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from helpers import NOW, Invoke
+from helpers import NOW, FakeClock, Invoke
 
 from runner.sandbox import SandboxApp
 
@@ -123,3 +123,36 @@ def test_implied_apply_and_help(invoke: Invoke) -> None:
     help_text = invoke("--help").stdout
     assert "validate" in help_text and "plan" in help_text and "report" in help_text
     assert invoke("apply", "--help").exit_code == 0
+
+
+def test_apply_then_watch_waits_for_final_states(
+    invoke: Invoke, workdir: Path, clock: FakeClock
+) -> None:
+    result = invoke("--sandbox", "--yes", "--watch", WEBSERVICE)
+    assert result.exit_code == 0, result.output
+    assert "not final yet; checking again in 30 s" in result.stderr
+    assert clock.sleeps and all(s == 30.0 for s in clock.sleeps)  # fake time, no real waiting
+    report = json.loads(
+        (workdir / "examples/webservice/maintenance-notice.report.json").read_text()
+    )
+    assert report["totals"]["pending"] == 0
+    assert "still in progress" not in result.stdout
+
+
+def test_resolve_records_what_a_person_found(invoke: Invoke, workdir: Path) -> None:
+    SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW).faults.add("drop_after_commit")
+    assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 1
+    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    (key,) = json.loads(lock_path.read_text())["batches"]
+    store = SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW).store
+    outbox_id = store.committed_messages()[0].outbox_id
+
+    result = invoke("resolve", WEBSERVICE, key, "--sent", str(outbox_id))
+    assert result.exit_code == 0, result.output
+    batch = json.loads(lock_path.read_text())["batches"][key]
+    assert batch["state"] == "sent" and batch["outbox_ids"] == [outbox_id]
+    assert invoke("plan", "--detailed-exitcode", WEBSERVICE).exit_code == 0
+    assert sum(committed(workdir).values()) == 5
+
+    wrong = invoke("resolve", WEBSERVICE, "ffffffffffffffff", "--not-sent")
+    assert wrong.exit_code == 2 and "has no batch ffffffffffffffff" in wrong.stderr

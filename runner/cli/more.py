@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from runner.cli.base import (
     sandbox_option,
 )
 from runner.client import IPPanelClient
+from runner.console import CountDisplay, fancy
 from runner.credentials import base_url
 from runner.errors import InputError
 
@@ -191,12 +193,32 @@ def run_report(
     lock = lockfile.load(campaign.lockfile_path, campaign.name)
     if not lock.batches:
         raise InputError(f"{campaign.lockfile_path} does not exist or is empty: send first")
-    if watching:
-        result = reports.watch(
-            campaign, lock, client, interval=interval, sleep=app.sleep, now=app.now
+    shown = CountDisplay(sys.stderr, "outboxes", bar=fancy(sys.stderr, app.env))
+
+    def waiting_for(count: int) -> None:
+        click.echo(
+            f"{campaign.name}: {count} outbox(es) not final yet; checking again in {interval:g} s",
+            err=True,
         )
-    else:
-        result = reports.build_report(campaign, lock, client, now=app.now())
+
+    try:
+        if watching:
+            result = reports.watch(
+                campaign,
+                lock,
+                client,
+                interval=interval,
+                sleep=app.sleep,
+                now=app.now,
+                progress=shown.update,
+                waiting_for=waiting_for,
+            )
+        else:
+            result = reports.build_report(
+                campaign, lock, client, now=app.now(), progress=shown.update
+            )
+    finally:
+        shown.close()
     written = reports.write_report(result, csv=with_csv)
     if as_json:
         click.echo(reports.render_json(result), nl=False)

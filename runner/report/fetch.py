@@ -77,11 +77,13 @@ def watch(
     now: Callable[[], datetime],
     concurrency: int = 4,
     progress: Progress = _no_progress,
+    waiting_for: Callable[[int], None] = lambda count: None,
 ) -> Report:
     """Poll every outbox's state until all are final, then build the full report.
 
     Polling reads only ``by_bulk`` (one small request an outbox); recipients are
     fetched once, at the end. Batches without outbox ids are not waited for.
+    ``waiting_for(n)`` is told before each pause how many outboxes are not final yet.
     """
     ids = sorted({i for r in lock.batches.values() if r.state == "sent" for i in r.outbox_ids})
     waiting = ids
@@ -91,6 +93,7 @@ def watch(
         )
         waiting = [i for i in waiting if states[i] not in FINAL_STATES]
         if waiting:
+            waiting_for(len(waiting))
             sleep(interval)
     return build_report(
         campaign, lock, client, now=now(), concurrency=concurrency, progress=progress
