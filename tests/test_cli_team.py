@@ -156,3 +156,15 @@ def test_resolve_records_what_a_person_found(invoke: Invoke, workdir: Path) -> N
 
     wrong = invoke("resolve", WEBSERVICE, "ffffffffffffffff", "--not-sent")
     assert wrong.exit_code == 2 and "has no batch ffffffffffffffff" in wrong.stderr
+
+
+def test_plan_online_shows_credit_and_estimate_without_sending(
+    invoke: Invoke, workdir: Path
+) -> None:
+    result = invoke("plan", "--sandbox", WEBSERVICE)
+    assert result.exit_code == 0, result.output
+    assert "maintenance-notice: Credit: 1,000,000,000 Rials" in result.stdout
+    # 5 recipients × one GSM-7 part; 3 of them MCI (0912, 0919), 2 Irancell (0935)
+    assert "maintenance-notice: Estimated cost: 17,290 Rials" in result.stdout
+    assert committed(workdir) == Counter()
+    assert invoke("--dry-run", WEBSERVICE).exit_code == 0

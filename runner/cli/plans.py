@@ -8,17 +8,22 @@ from pathlib import Path
 import click
 
 from runner.cli.base import (
+    api_url_option,
     app_of,
     campaign_files,
     cli,
     debug_option,
     format_option,
+    open_client,
     paths_argument,
     plan_all,
     print_plans,
+    sandbox_option,
     skip_invalid_option,
 )
+from runner.console import estimate_lines
 from runner.errors import InputError, InvalidCampaign
+from runner.pricing import estimate
 from runner.saved_plan import write_saved_plan
 from runner.schema import schema_path
 
@@ -63,6 +68,13 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool) ->
     is_flag=True,
     help="Exit 0 when nothing is left to send, 4 when something would be sent.",
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also show the account's credit and a price estimate (needs credentials).",
+)
+@sandbox_option
+@api_url_option
 @skip_invalid_option
 @debug_option
 @click.pass_context
@@ -72,15 +84,27 @@ def plan(
     fmt: str,
     out_file: Path | None,
     detailed_exitcode: bool,
+    online: bool,
+    sandbox: bool,
+    api_url: str | None,
     skip_invalid: bool,
 ) -> None:
     """Show exactly what would be sent. Nothing is sent; no credentials needed.
 
     Batches are marked + send, = skip (already sent) or ? reconcile (a send whose
-    outcome is unknown; apply looks it up before sending anything).
+    outcome is unknown; apply looks it up before sending anything). With
+    --online (or --sandbox) the plan also shows the account's credit and a price
+    estimate from the API; nothing is sent either way.
     """
-    plans, problems = plan_all(app_of(ctx), paths, skip_invalid=skip_invalid)
+    app = app_of(ctx)
+    plans, problems = plan_all(app, paths, skip_invalid=skip_invalid)
     print_plans(plans, fmt, sys.stdout)
+    if (online or sandbox) and plans and fmt != "json":
+        with open_client(app, sandbox=sandbox, api_url=api_url) as client:
+            for shown in plans:
+                quote = estimate(shown, client)
+                for line in estimate_lines(quote):
+                    click.echo(f"{shown.campaign.name}: {line}")
     if out_file is not None and plans:
         write_saved_plan(out_file, plans)
         click.echo(
