@@ -35,7 +35,7 @@ from runner.executor import Progress, SendSeams
 from runner.models import CampaignPlan
 from runner.pricing import Estimate
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
-from runner.show import FORMAT_VERSION, one_line
+from runner.show import FORMAT_VERSION
 from runner.test_send import run_test_send
 
 
@@ -182,7 +182,8 @@ def _apply_one(
                 f"{path}: nothing was sent: there is no terminal to confirm on; "
                 "pass --yes to send without a prompt"
             )
-        return click.confirm(f"Send {plan.campaign.name} now? {one_line(plan)}", default=False)
+        to_send = sum(1 for b in plan.batches if b.action == "send")
+        return click.confirm(f"Send {plan.campaign.name} now ({to_send} batch(es))?", default=False)
 
     def progress(event: Progress) -> None:
         if display:
