@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +11,6 @@ from runner.sandbox import SandboxApp
 from runner.sandbox.testing import FakeClock, call
 
 SENDER = "+983000505"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock) -> SandboxApp:
-    return SandboxApp(tmp_path / "state", clock=clock, sleep=lambda _: None)
 
 
 def send(app: SandboxApp, recipients: list[str], message: str = "سلام", **extra: Any) -> int:

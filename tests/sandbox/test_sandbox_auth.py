@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from runner.sandbox import DEMO_API_KEY, GA_OTP, SMS_OTP, SandboxApp
 from runner.sandbox.testing import FakeClock, call
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock) -> SandboxApp:
-    return SandboxApp(tmp_path / "state", clock=clock, sleep=lambda _: None)
 
 
 def login(app: SandboxApp, username: str, password: str) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,16 +10,6 @@ from runner.sandbox import SandboxApp
 from runner.sandbox.testing import FakeClock, call, multipart
 
 SENDER = "+983000505"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock) -> SandboxApp:
-    return SandboxApp(tmp_path / "state", clock=clock, sleep=lambda _: None)
 
 
 def webservice(recipients: list[str], message: str = "سلام", **extra: Any) -> dict[str, Any]:

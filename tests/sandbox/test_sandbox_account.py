@@ -11,16 +11,6 @@ from runner.sandbox import SandboxApp
 from runner.sandbox.testing import FakeClock, call
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock) -> SandboxApp:
-    return SandboxApp(tmp_path / "state", clock=clock, sleep=lambda _: None)
-
-
 def send(app: SandboxApp, **extra: Any) -> int:
     body = {
         "sending_type": "webservice",
