@@ -1,19 +1,18 @@
-"""Apply one campaign: lock → reconcile → plan against the lockfile → confirm → send → save.
+"""Apply one campaign: lock → reconcile → diff against the lockfile → confirm → send → save.
 
-``prepare`` (no network) is what ``plan`` and ``--dry-run`` show; ``apply_campaign``
-runs the whole protocol of DESIGN §3 under the campaign's file lock. The CLI
-passes in how to show a plan, how to confirm, and the client.
+``apply_campaign`` runs the exactly-once protocol (README, "Exactly once") under the
+campaign's file lock; ``runner.diff`` computes what ``plan`` and ``--dry-run`` show.
+The CLI passes in how to show a plan, how to confirm, and the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from runner.campaign import inputs_digest, load_campaign
+from runner.diff import diff
 from runner.errors import ConfirmationRefused, InputError
 from runner.executor import Sender, SendSeams
 from runner.lockfile import (
@@ -23,28 +22,15 @@ from runner.lockfile import (
     exclusive,
     journal_path,
     load,
-    recipient_digest,
     save,
 )
 from runner.models import (
-    Action,
-    Batch,
     Campaign,
     CampaignPlan,
-    RecipientStats,
-    SendingType,
 )
-from runner.planner import build_plan
 from runner.pricing import Estimate, estimate
 from runner.reconcile import reconcile
 from runner.saved_plan import Fingerprint, check_batches, check_inputs
-
-# Unfinished batches are shown as "reconcile"; sent ones as "skip".
-ACTION_OF_STATE: dict[str, Action] = {
-    "sent": "skip",
-    "sending": "reconcile",
-    "unknown": "reconcile",
-}
 
 
 @dataclass(frozen=True)
@@ -70,78 +56,6 @@ class ApplyOutcome:
     stop_reason: str = ""
 
 
-def finished(campaign: Campaign, lock: Lock) -> bool:
-    """Everyone got the campaign and nothing changed since: there is nothing to plan.
-
-    ``lock.inputs`` is only recorded by a run that sent every batch it planned.
-    """
-    if not lock.batches or not lock.inputs or lock.unresolved():
-        return False
-    try:
-        return lock.inputs == inputs_digest(campaign)
-    except OSError:
-        return False
-
-
-def prepare(
-    campaign: Campaign, lock: Lock, *, now: datetime, skip_invalid: bool = False
-) -> CampaignPlan:
-    """The plan against the lockfile: new batches to send, recorded ones to skip or settle."""
-    recorded = tuple(
-        Batch(
-            r.key, cast(SendingType, r.sending_type), {}, (), ACTION_OF_STATE[r.state], r.recipients
-        )
-        for r in sorted(lock.batches.values(), key=_order)
-        if r.state in ACTION_OF_STATE  # failed batches are planned again as new ones
-    )
-    if finished(campaign, lock):
-        total = sum(b.recipient_count for b in recorded)
-        return CampaignPlan(
-            campaign,
-            None,
-            recorded,
-            RecipientStats(read=total, kept=total),
-            samples=(),
-            max_parts=0,
-            total_parts=0,
-            skipped_recipients=total,
-            notes=("already sent, and nothing changed since the lockfile was written",),
-        )
-    digests = lock.covered()
-    name = campaign.name
-    plan = build_plan(
-        campaign,
-        now=now,
-        skip_invalid=skip_invalid,
-        covered=(lambda phone: recipient_digest(name, phone) in digests) if digests else None,
-    )
-    new = [
-        b
-        for b in plan.batches
-        if b.key not in lock.batches or lock.batches[b.key].state == "failed"
-    ]
-    if (
-        campaign.type == "postal_code"
-        and new
-        and any(r.state != "failed" for r in lock.batches.values())
-    ):
-        raise InputError(
-            f"{campaign.path}: this postal_code campaign was already sent; sending again would "
-            "target the same number bank twice. Put new recipients in a new campaign."
-        )
-    notes = plan.notes
-    if plan.skipped_recipients:
-        notes += (
-            f"{plan.skipped_recipients:,} recipient(s) already got this campaign and are left "
-            "out, even if the text changed since",
-        )
-    return replace(plan, batches=recorded + tuple(new), notes=notes)
-
-
-def _order(record: BatchRecord) -> tuple[int, str]:
-    return (record.attempted_at, record.key)
-
-
 @dataclass(frozen=True)
 class ApplySeams:
     """Side effects of an apply, injected by the CLI (and by tests)."""
@@ -154,7 +68,7 @@ class ApplySeams:
 def apply_campaign(
     path: Path, seams: ApplySeams, options: ApplyOptions, saved: Fingerprint | None = None
 ) -> ApplyOutcome:
-    """Run DESIGN §3 for one campaign file, under its file lock.
+    """Run the exactly-once protocol for one campaign file, under its file lock.
 
     With ``saved`` (from ``apply plan.json``) nothing is sent unless the campaign,
     its data, the lockfile and the batches are exactly what that plan showed.
@@ -176,7 +90,7 @@ def apply_campaign(
             finally:
                 journal.close()
                 save(lockpath, lock, options.command)
-        plan = prepare(campaign, lock, now=seams.send.now(), skip_invalid=options.skip_invalid)
+        plan = diff(campaign, lock, now=seams.send.now(), skip_invalid=options.skip_invalid)
         if saved is not None:
             check_batches(saved, plan)
         to_send = [b for b in plan.batches if b.action == "send"]

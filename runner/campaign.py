@@ -27,9 +27,7 @@ from runner.models import (
     Template,
 )
 from runner.schema import validate_document
-
-API_BATCH_CEILING = 1000
-FILE_ROWS_CEILING = 10_000
+from runner.sending_types import spec_of
 
 
 def load_campaign(path: Path) -> Campaign:
@@ -59,11 +57,6 @@ def inputs_digest(campaign: Campaign) -> str:
     return digest.hexdigest()
 
 
-def default_batch_size(sending_type: str) -> int:
-    """Recipients per request (rows per file for ``peer_to_peer_file``) when not set."""
-    return FILE_ROWS_CEILING if sending_type == "peer_to_peer_file" else API_BATCH_CEILING
-
-
 def _build(doc: Document) -> Campaign:
     data: Mapping[str, Any] = doc.data
     kind = cast(SendingType, data["type"])
@@ -85,7 +78,7 @@ def _build(doc: Document) -> Campaign:
         exclude=_sources(doc, "exclude"),
         schedule=_schedule(doc),
         targeting=tuple(_targeting(t) for t in data.get("targeting") or ()),
-        batch_size=data.get("batch_size", default_batch_size(kind)),
+        batch_size=data.get("batch_size", spec_of(kind).batch_size),
         limits=Limits(**(data.get("limits") or {})),
         where={key: doc.location((key,)) for key in data},
     )
@@ -144,11 +137,12 @@ def _targeting(raw: Mapping[str, Any]) -> Targeting:
 
 def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
     problems: list[Violation] = []
-    if campaign.type != "peer_to_peer_file" and campaign.batch_size > API_BATCH_CEILING:
+    ceiling = spec_of(campaign.type).batch_size
+    if campaign.batch_size > ceiling:
         problems.append(
             doc.location(("batch_size",)).violation(
                 f"batch_size {campaign.batch_size} is over the API's ceiling of "
-                f"{API_BATCH_CEILING} recipients a request for type {campaign.type}"
+                f"{ceiling} recipients a request for type {campaign.type}"
             )
         )
     for index, target in enumerate(campaign.targeting):

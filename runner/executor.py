@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
 from runner.errors import (
     ApiError,
     AuthenticationError,

@@ -18,18 +18,6 @@ from runner.errors import Violation
 SendingType = Literal[
     "normal", "webservice", "peer_to_peer", "peer_to_peer_file", "postal_code", "pattern", "votp"
 ]
-SENDING_TYPES: tuple[str, ...] = (
-    "normal",
-    "webservice",
-    "peer_to_peer",
-    "peer_to_peer_file",
-    "postal_code",
-    "pattern",
-    "votp",
-)
-# Types whose templates see each recipient's CSV row and ``phone``.
-PERSONALIZED_TYPES = frozenset({"peer_to_peer", "peer_to_peer_file", "pattern", "votp"})
-
 Action = Literal["send", "skip", "reconcile"]
 
 
@@ -141,10 +129,6 @@ class Campaign:
     @property
     def lockfile_path(self) -> Path:
         return self.path.with_name(self.path.stem + ".lock.json")
-
-    @property
-    def personalized(self) -> bool:
-        return self.type in PERSONALIZED_TYPES
 
 
 @dataclass(frozen=True, slots=True)

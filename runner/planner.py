@@ -8,9 +8,7 @@ these; nothing here touches the network or the lockfile.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,14 +25,13 @@ from runner.models import (
     Recipient,
     RecipientStats,
     Sample,
-    Targeting,
 )
 from runner.parts import count_parts, parts_problem
 from runner.recipients import iter_recipients
 from runner.render import CompiledTemplate, compile_template
 from runner.schedule import api_time, resolve_schedule
+from runner.sending_types import spec_of
 
-GENDER_CODES = {"all": 0, "male": 1, "female": 2}
 VOTP_CODE = re.compile(r"^[0-9]{1,14}$")
 MAX_REPORTED_ERRORS = 10
 SAMPLES = 3
@@ -48,7 +45,6 @@ class _Collector:
     samples: list[Sample] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     parts: dict[str, int] = field(default_factory=dict)  # per distinct text, counted once
-    once: str = ""
     skipped: int = 0
     more_errors: int = 0
 
@@ -86,12 +82,13 @@ def build_plan(
     )
     collector = _Collector()
     fields = _common_fields(campaign, send_time)
-    if campaign.type == "pattern":
+    spec = spec_of(campaign.type)
+    if spec.renders == "params":
         batches = _pattern_batches(campaign, fields, recipients, covered, collector)
     else:
         assert campaign.message is not None  # the schema requires it for every other type
         template = compile_template(campaign.message)
-        render = _render_each if campaign.personalized else _render_once
+        render = _render_each if spec.personalized else _render_once
         render(campaign, template, recipients, covered, collector)
         batches = [] if collector.violations else _cut(campaign, fields, collector)
     if collector.violations:
@@ -122,33 +119,14 @@ def _with_overflow(collector: _Collector) -> list[Violation]:
 
 
 def _common_fields(campaign: Campaign, send_time: datetime | None) -> dict[str, Any]:
+    spec = spec_of(campaign.type)
     fields: dict[str, Any] = {"sending_type": campaign.type}
-    if campaign.type != "votp":
+    if spec.has_sender:
         fields["from_number"] = campaign.sender
-    if campaign.type == "pattern":
-        fields["code"] = campaign.pattern_code
-    if campaign.type == "postal_code":
-        fields["params"] = [_targeting_params(t) for t in campaign.targeting]
+    fields.update(spec.fields(campaign))
     if send_time is not None:
         fields["send_time"] = api_time(send_time)
     return fields
-
-
-def _targeting_params(target: Targeting) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "bank": target.bank,
-        "postal_code": target.postal_code,
-        "gender": GENDER_CODES[target.gender],
-    }
-    if target.birth_year_from is not None:
-        params["age_from"] = target.birth_year_from
-    if target.birth_year_to is not None:
-        params["age_to"] = target.birth_year_to
-    for operator in ("mci", "irancell", "other"):
-        if operator in target.operators:
-            piece = target.operators[operator]
-            params[operator] = {"start": piece.start, "size": piece.size}
-    return params
 
 
 def _fresh(
@@ -180,8 +158,9 @@ def _render_once(
             for name in outside
         )
         return
-    text = c.once = template.render(campaign.vars)
+    text = template.render(campaign.vars)
     _check_text(campaign, template, text, "", c)
+    c.groups[text] = []  # the one text exists even before (or without) any recipient
     for recipient in _fresh(recipients, covered, c):
         c.add(text, recipient.phone)
 
@@ -251,46 +230,9 @@ def _pattern_batches(
 
 
 def _cut(campaign: Campaign, fields: Mapping[str, Any], c: _Collector) -> list[Batch]:
-    """Cut grouped texts into requests of at most ``batch_size`` recipients (rows)."""
-    kind, size = campaign.type, campaign.batch_size
-    if kind == "postal_code":
-        # One request: the targeting selects the numbers; ours ride along as other_recipients.
-        phones = tuple(c.groups.get(c.once, ()))
-        return [_batch(campaign, fields, (Message(c.once, phones),))]
-    if kind == "votp":
-        return [
-            _batch(campaign, fields, (Message(text, (phone,)),))
-            for text, phones in c.groups.items()
-            for phone in phones
-        ]
-    if kind in ("normal", "webservice"):
-        return [
-            _batch(campaign, fields, (Message(text, tuple(phones[i : i + size])),))
-            for text, phones in c.groups.items()
-            for i in range(0, len(phones), size)
-        ]
-    return _cut_grouped(campaign, fields, c.groups)
-
-
-def _cut_grouped(
-    campaign: Campaign, fields: Mapping[str, Any], groups: Mapping[str, list[str]]
-) -> list[Batch]:
-    batches: list[Batch] = []
-    current: list[Message] = []
-    room = campaign.batch_size
-    for text, phones in groups.items():
-        start = 0
-        while start < len(phones):
-            take = phones[start : start + room]
-            current.append(Message(text, tuple(take)))
-            start += len(take)
-            room -= len(take)
-            if room == 0:
-                batches.append(_batch(campaign, fields, tuple(current)))
-                current, room = [], campaign.batch_size
-    if current:
-        batches.append(_batch(campaign, fields, tuple(current)))
-    return batches
+    """Cut grouped texts into requests as the sending type does (``batch_size`` at most)."""
+    group = spec_of(campaign.type).group
+    return [_batch(campaign, fields, messages) for messages in group(c.groups, campaign.batch_size)]
 
 
 def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...]) -> Batch:
@@ -305,36 +247,4 @@ def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Messag
 
 def request_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
     """The exact body apply sends for ``batch`` (multipart: ``{"form", "files"}``)."""
-    f = dict(batch.fields)
-    send_time = {"send_time": f.pop("send_time")} if "send_time" in f else {}
-    kind = batch.sending_type
-    if kind in ("normal", "webservice", "votp"):
-        (m,) = batch.messages
-        return {**f, "message": m.text, "params": {"recipients": list(m.recipients)}, **send_time}
-    if kind == "peer_to_peer":
-        items = [{"recipients": list(m.recipients), "message": m.text} for m in batch.messages]
-        return {**f, "params": items, **send_time}
-    if kind == "peer_to_peer_file":
-        return {"form": {**f, **send_time}, "files": [{"name": file_name, "content": _csv(batch)}]}
-    if kind == "postal_code":
-        (m,) = batch.messages
-        params = f.pop("params")
-        return {
-            **f,
-            "message": m.text,
-            "params": params,
-            "other_recipients": list(m.recipients),
-            **send_time,
-        }
-    (m,) = batch.messages  # pattern: recipients sits at the top level, exactly one
-    params = f.pop("params")
-    return {**f, "recipients": list(m.recipients), "params": params, **send_time}
-
-
-def _csv(batch: Batch) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("recipient", "message"))
-    for message in batch.messages:
-        writer.writerows((phone, message.text) for phone in message.recipients)
-    return out.getvalue()
+    return spec_of(batch.sending_type).body(batch.fields, batch.messages, file_name)

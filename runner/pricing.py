@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.api_types import PriceQuote
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
+from runner.api.types import PriceQuote
 from runner.models import CampaignPlan
 from runner.parts import count_parts
+from runner.sending_types import spec_of
 
 # MCI (Hamrah-e Aval) mobile prefixes: 0910–0919 and 0990–0994.
 MCI_PREFIXES = tuple(f"+98{p}" for p in [*range(910, 920), *range(990, 995)])
-UNPRICED_TYPES = frozenset({"pattern", "votp", "postal_code"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def estimate(plan: CampaignPlan, client: IPPanelClient) -> Estimate:
     """Ask the API for the credit and a quote per kind of text in the plan's sends."""
     credit = client.credit().credit
     campaign = plan.campaign
-    if campaign.type in UNPRICED_TYPES or not campaign.sender:
+    if not spec_of(campaign.type).priced or not campaign.sender:
         return Estimate(credit, None, f"no estimate for type {campaign.type}")
     quotes: dict[tuple[str, int], PriceQuote] = {}
     cost = 0.0

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from runner.api_types import OutboxRow
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
+from runner.api.types import OutboxRow
 from runner.errors import RunnerError
 from runner.lockfile import (
     BatchRecord,

@@ -18,6 +18,7 @@ from typing import Any
 
 from runner.campaign import inputs_digest
 from runner.errors import InputError
+from runner.files import atomic_writer
 from runner.lockfile import journal_path
 from runner.models import Campaign, CampaignPlan
 from runner.show import write_json
@@ -75,7 +76,7 @@ def write_saved_plan(path: Path, plans: Sequence[CampaignPlan]) -> None:
             }
         }
 
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_writer(path) as out:
         write_json(plans, out, extra=extra)
 
 

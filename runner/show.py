@@ -134,7 +134,7 @@ def write_json(
     *,
     extra: Callable[[CampaignPlan], dict[str, Any]] | None = None,
 ) -> None:
-    """The DESIGN §2 contract, streamed batch by batch; keys in a stable order.
+    """The ``--format json`` contract (README, "Commands"), streamed batch by batch.
 
     ``extra`` adds keys to each campaign (a saved plan's fingerprint).
     """

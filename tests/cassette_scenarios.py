@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import vcr
 
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
 from runner.errors import ApiValidationError, AuthenticationError, NotFoundError
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"

@@ -24,7 +24,7 @@ from cassette_scenarios import (
     cassette_recorder,
 )
 
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
 from runner.sandbox import DEMO_USER_ID, SandboxApp
 from runner.sandbox.server import start_in_thread
 

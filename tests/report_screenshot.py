@@ -20,8 +20,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from runner.api.client import IPPanelClient, in_process_transport
 from runner.campaign import load_campaign
-from runner.client import IPPanelClient, in_process_transport
 from runner.lockfile import BatchRecord, Lock, State
 from runner.report import Report, build_report, write_report
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
@@ -67,7 +67,7 @@ class Scenario:
     def send(self, key: str, body: dict[str, Any], recipients: int) -> BatchRecord:
         """POST ``body`` and record the batch as ``sent`` with the outbox ids it got."""
         result = self.client.send({"from_number": SENDER, **body})
-        attempted = int(self.clock.now.timestamp())
+        attempted = int(self.clock.now().timestamp())
         record = BatchRecord(
             key, "sent", body["sending_type"], SENDER, recipients, "", result.outbox_ids, attempted
         )
@@ -84,7 +84,7 @@ class Scenario:
         self.lock.batches[key] = record
 
     def report(self, **options: Any) -> Report:
-        return build_report(self.campaign, self.lock, self.client, now=self.clock.now, **options)
+        return build_report(self.campaign, self.lock, self.client, now=self.clock.now(), **options)
 
 
 def sample(folder: Path) -> Scenario:

@@ -11,9 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers import NOW, FakeClock, Invoke
+from helpers import NOW, Invoke
 
 from runner.sandbox import DEMO_API_KEY, SandboxApp
+from runner.sandbox.testing import FakeClock
 
 WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 P2P = "examples/peer_to_peer/nowruz-discount.yaml"

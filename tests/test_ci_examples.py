@@ -416,9 +416,9 @@ def test_project_hooks_run_ruff_mypy_and_validate_our_campaigns(
     validate = hooks["ippanel-run-validate"]
     files, exclude = re.compile(validate["files"]), re.compile(validate["exclude"])
     candidates = sorted(
-        str(p.relative_to(REPO))
+        str(p.relative_to(in_repo))
         for folder in ("campaigns", "examples")
-        for p in (REPO / folder).rglob("*")
+        for p in (in_repo / folder).rglob("*")
         if p.suffix in (".yaml", ".yml")
     )
     chosen = [c for c in candidates if files.search(c) and not exclude.search(c)]

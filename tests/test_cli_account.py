@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import NOW, REPO, Invoke
 
+from runner.api.client import in_process_transport
 from runner.cli import AppContext, cli
-from runner.client import in_process_transport
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
 
 NEGATIVE = REPO / "tests/data/schema/negative"

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, REPO, Invoke
+from helpers import EXAMPLES, REPO, Invoke, check_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*/*.yaml"))
-
-
-def check_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; `UPDATE_GOLDEN=1 pytest` rewrites them (review the diff!)."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def test_every_sending_type_has_an_example() -> None:

@@ -6,9 +6,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from helpers import NOW, FakeClock, Invoke
+from helpers import NOW, Invoke
 
 from runner.sandbox import SandboxApp
+from runner.sandbox.testing import FakeClock
 
 WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 PATTERN = "examples/pattern/login-code.yaml"

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.api_types import BulkStats, LoginStep
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
+from runner.api.types import BulkStats, LoginStep
 from runner.errors import (
     ApiError,
     ApiValidationError,
@@ -26,7 +26,7 @@ from runner.errors import (
     ServerError,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ippanel-fixtures"
+FIXTURES = Path(__file__).resolve().parent / "data" / "ippanel-fixtures"
 KEY = "canary-key-7f3a9c1e"
 BASE = "https://edge.ippanel.com/v1"
 

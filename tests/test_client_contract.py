@@ -16,7 +16,7 @@ from cassette_scenarios import (
     cassette_recorder,
 )
 
-from runner.client import IPPanelClient, in_process_transport
+from runner.api.client import IPPanelClient, in_process_transport
 from runner.errors import (
     AuthenticationError,
     ConnectionDropped,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.credentials import (
+from runner.api.credentials import (
     DEFAULT_BASE_URL,
     CachedToken,
     Credential,

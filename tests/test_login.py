@@ -10,16 +10,16 @@ from typing import Any
 import httpx
 import pytest
 
-from runner.client import IPPanelClient
-from runner.credentials import (
+from runner.api.client import IPPanelClient
+from runner.api.credentials import (
     TOKEN_LIFETIME_SECONDS,
     CachedToken,
     load_token,
     resolve_credential,
     save_token,
 )
+from runner.api.login import GA_PROMPT, SMS_PROMPT, check, logout, run_login
 from runner.errors import ApiError, AuthenticationError, CredentialsError
-from runner.login import GA_PROMPT, SMS_PROMPT, check, logout, run_login
 
 NOW = 1_760_000_000.0
 FINAL = "final-token-abcdef"

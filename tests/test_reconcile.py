@@ -8,7 +8,7 @@ import pytest
 from helpers import NOW
 
 from runner import lockfile
-from runner.client import IPPanelClient, in_process_transport
+from runner.api.client import IPPanelClient, in_process_transport
 from runner.lockfile import BatchRecord, Lock
 from runner.reconcile import AmbiguousBatch, reconcile
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp

@@ -174,14 +174,14 @@ def test_watch_polls_until_every_outbox_is_final_without_sleeping(scenario: Scen
         scenario.client,
         interval=20,
         sleep=sleep,
-        now=lambda: scenario.clock.now,
+        now=lambda: scenario.clock.now(),
     )
 
     assert report.complete
     assert all(o.state_id == 6 for o in report.outboxes)
     # k2 was created 30 s after k1 and needs 90 s: five naps of 20 s.
     assert naps == [20, 20, 20, 20, 20]
-    assert report.generated_at == scenario.clock.now
+    assert report.generated_at == scenario.clock.now()
 
 
 def test_watch_returns_at_once_when_everything_is_final(scenario: Scenario) -> None:
@@ -198,7 +198,7 @@ def test_watch_returns_at_once_when_everything_is_final(scenario: Scenario) -> N
         scenario.client,
         interval=5,
         sleep=sleep,
-        now=lambda: scenario.clock.now,
+        now=lambda: scenario.clock.now(),
     )
     assert report.complete
 

@@ -16,23 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import REPO, check_golden
 from jsonschema import Draft202012Validator
 from report_screenshot import Scenario, phones, sample
 
 from runner.report import Report, render_html, render_markdown, write_report
 from runner.sandbox import DEMO_API_KEY
 
-REPO = Path(__file__).resolve().parents[1]
-GOLDEN = REPO / "tests" / "golden" / "report"
 SCHEMA = json.loads((REPO / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, f"run UPDATE_GOLDEN=1 to refresh {path}"
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def finished(tmp_path: Path) -> Report:
 
 def test_markdown_of_a_finished_campaign_matches_golden(finished: Report) -> None:
     text = render_markdown(finished)
-    check_golden("finished.md", text)
+    check_golden("report/finished.md", text)
     assert "… and 149 more (all are in the JSON report)." in text
 
 
@@ -51,7 +42,7 @@ def test_markdown_of_a_campaign_in_review_matches_golden(tmp_path: Path) -> None
     scenario = Scenario(tmp_path)
     scenario.webservice("e" * 64, phones(6))
     scenario.clock.advance(20)
-    check_golden("in-review.md", render_markdown(scenario.report()))
+    check_golden("report/in-review.md", render_markdown(scenario.report()))
 
 
 def test_write_report_writes_three_files_beside_the_campaign(finished: Report) -> None:

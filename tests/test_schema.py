@@ -17,8 +17,8 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from runner.errors import InvalidCampaign, Violation
 from runner.loader import load_document
-from runner.models import SENDING_TYPES
 from runner.schema import load_schema, schema_path, validate_document
+from runner.sending_types import SENDING_TYPES
 
 DATA = Path(__file__).parent / "data" / "schema"
 POSITIVE = sorted((DATA / "positive").glob("*.yaml"))

@@ -1,17 +1,29 @@
 """The command line: the only package that imports click.
 
-``base`` holds the group, the I/O seams (``AppContext``) and error handling;
-each other module adds its commands to the group when imported.
+``base`` holds the group, the I/O seams (``AppContext``) and the one place errors
+become exit codes; ``console`` the terminal output (progress, summaries). Each
+other module adds one command group when imported: ``plans`` (validate, plan,
+schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``.
 """
 
 from __future__ import annotations
 
 import sys
 
-from runner.cli import more, plans, sending
+from runner.cli import account, plans, report, resolve, sandbox, sending
 from runner.cli.base import AppContext, cli
 
-__all__ = ["AppContext", "cli", "main", "more", "plans", "sending"]
+__all__ = [
+    "AppContext",
+    "account",
+    "cli",
+    "main",
+    "plans",
+    "report",
+    "resolve",
+    "sandbox",
+    "sending",
+]
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 ``runner.cli`` is the only package that imports click. Options become plain
 arguments to the pipeline; errors become exit codes in exactly one place
-(``Cli.invoke``): 0 done, 1 API/network/state failure, 2 invalid input.
+(``exit_code_for``): 0 done, 1 API/network/disk failure, 2 invalid input, 3 a bug.
 ``--debug`` shows tracebacks.
 """
 
@@ -18,19 +18,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from runner import __version__, lockfile
-from runner.apply import prepare
+from runner.api.client import IPPanelClient, in_process_transport
+from runner.api.credentials import base_url, resolve_credential
 from runner.campaign import load_campaign
-from runner.client import IPPanelClient, in_process_transport
-from runner.credentials import base_url, resolve_credential
+from runner.diff import diff
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
 from runner.models import CampaignPlan
 from runner.show import write_json, write_markdown, write_text
 
+T = TypeVar("T")
+R = TypeVar("R")
 FORMATS = {"text": write_text, "json": write_json, "markdown": write_markdown}
 
 
@@ -51,6 +53,10 @@ class AppContext:
     transport: Any = None
 
 
+# Exit codes: 0 done, 1 the world failed (API, network, disk), 2 the user's input, 3 our bug.
+EXIT_BUG = 3
+
+
 class Cli(click.Group):
     """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes."""
 
@@ -67,12 +73,40 @@ class Cli(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except RunnerError as err:
-            app = ctx.find_object(AppContext)
-            if app is not None and app.debug:
-                traceback.print_exc()
-            print_error(err)
-            ctx.exit(err.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as err:
+            ctx.exit(exit_code_for(err, ctx.find_object(AppContext)))
+
+
+def exit_code_for(err: Exception, app: AppContext | None) -> int:
+    """Say what went wrong and return its exit code: the one place errors become codes.
+
+    A ``RunnerError`` carries its code (2 for the user's mistakes, 1 for the API or
+    the network); an ``OSError`` is the machine's (a full disk, a read-only folder):
+    one line naming the path, exit 1; anything else is a bug in ippanel-run: exit 3.
+    """
+    if app is not None and app.debug:
+        traceback.print_exc()
+    if isinstance(err, RunnerError):
+        print_error(err)
+        return err.exit_code
+    if isinstance(err, OSError):
+        where = f"{err.filename}: " if err.filename else ""
+        reason = err.strerror or str(err)
+        click.echo(
+            f"error: {where}{reason}; check that the folder exists, is writable and the disk "
+            "has room, then run the same command again",
+            err=True,
+        )
+        return 1
+    click.echo(
+        f"error: this is a bug in ippanel-run ({type(err).__name__}: {str(err)[:200]}). "
+        "Please report it on the project's issue tracker with the command you ran and the "
+        "output of the same command with --debug (it adds a traceback).",
+        err=True,
+    )
+    return EXIT_BUG
 
 
 def print_error(err: RunnerError) -> None:
@@ -87,6 +121,22 @@ def print_error(err: RunnerError) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def each_campaign(
+    app: AppContext, items: Iterable[T], run: Callable[[T], tuple[int, R]]
+) -> list[tuple[int, R | None]]:
+    """``run`` every item; an error in one is reported (``exit_code_for``) and the rest go on.
+
+    Bugs are not caught here: they stop the whole command with exit code 3.
+    """
+    results: list[tuple[int, R | None]] = []
+    for item in items:
+        try:
+            results.append(run(item))
+        except (RunnerError, OSError) as err:
+            results.append((exit_code_for(err, app), None))
+    return results
 
 
 def app_of(ctx: click.Context) -> AppContext:
@@ -177,7 +227,7 @@ def plan_all(
         try:
             campaign = load_campaign(path)
             lock = lockfile.load(campaign.lockfile_path, campaign.name)
-            plans.append(prepare(campaign, lock, now=now, skip_invalid=skip_invalid))
+            plans.append(diff(campaign, lock, now=now, skip_invalid=skip_invalid))
         except InvalidCampaign as err:
             problems.extend(err.violations)
         except InputError as err:

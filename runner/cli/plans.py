@@ -21,7 +21,7 @@ from runner.cli.base import (
     sandbox_option,
     skip_invalid_option,
 )
-from runner.console import estimate_lines
+from runner.cli.console import estimate_lines
 from runner.errors import InputError, InvalidCampaign
 from runner.pricing import estimate
 from runner.saved_plan import write_saved_plan

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from runner.api.client import IPPanelClient
 from runner.apply import ApplyOptions, ApplyOutcome, ApplySeams, apply_campaign
 from runner.cli.base import (
     AppContext,
@@ -19,24 +21,23 @@ from runner.cli.base import (
     cli,
     command_line,
     debug_option,
+    each_campaign,
     format_option,
     open_client,
     paths_argument,
-    print_error,
     print_plans,
     sandbox_option,
     skip_invalid_option,
 )
-from runner.cli.more import run_report
-from runner.client import IPPanelClient
-from runner.console import ProgressDisplay, estimate_lines, fancy, outcome_lines
-from runner.errors import ConfirmationRefused, RunnerError
+from runner.cli.console import ProgressDisplay, estimate_lines, fancy, outcome_lines
+from runner.cli.report import ReportOptions, run_report
+from runner.errors import ConfirmationRefused
 from runner.executor import Progress, SendSeams
 from runner.models import CampaignPlan
 from runner.pricing import Estimate
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
 from runner.show import FORMAT_VERSION
-from runner.test_send import run_test_send
+from runner.trial import run_test_send
 
 
 @cli.command()
@@ -86,16 +87,7 @@ from runner.test_send import run_test_send
 @skip_invalid_option
 @debug_option
 @click.pass_context
-def apply(
-    ctx: click.Context,
-    /,
-    paths: tuple[Path, ...],
-    dry_run: bool,
-    test_to: tuple[str, ...],
-    sandbox: bool,
-    api_url: str | None,
-    **flags: Any,
-) -> None:
+def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     """Plan, confirm and send each campaign exactly once, then write its lockfile.
 
     CAMPAIGN may be campaign files, folders of them, or a plan saved with
@@ -104,39 +96,65 @@ def apply(
     Exit code 0 when everything was sent (or nothing was left), 1 when a batch
     failed or is unresolved, 2 for invalid input or a refused confirmation.
     """
-    if dry_run:
+    options = ApplyCommand(**flags)
+    if options.dry_run:
         from runner.cli.plans import plan
 
-        ctx.invoke(plan, paths=paths, fmt=flags["fmt"], skip_invalid=flags["skip_invalid"])
+        ctx.invoke(plan, paths=paths, fmt=options.fmt, skip_invalid=options.skip_invalid)
         return
     app = app_of(ctx)
     targets = _targets(paths)
-    with open_client(app, sandbox=sandbox, api_url=api_url) as client:
-        if test_to:
+    with open_client(app, sandbox=options.sandbox, api_url=options.api_url) as client:
+        if options.test_to:
             for path, _ in targets:
-                _test_send(app, client, path, test_to, yes=flags["yes"])
+                _test_send(app, client, path, options.test_to, yes=options.yes)
             return
-        results = [_apply_one(app, client, path, saved, flags) for path, saved in targets]
-        if flags["with_report"] or flags["watch"]:
+        results = each_campaign(
+            app, targets, lambda target: _apply_one(app, client, target, options)
+        )
+        if options.with_report or options.watch:
+            report = ReportOptions(watch=options.watch)
             results = [
-                _then_report(app, client, code, outcome, watch=flags["watch"])
-                for code, outcome in results
+                _then_report(app, client, code, outcome, report) for code, outcome in results
             ]
-    if flags["fmt"] == "json":
+    if options.fmt == "json":
         _print_json(results)
     ctx.exit(max((code for code, _ in results), default=0))
 
 
+@dataclass(frozen=True)
+class ApplyCommand:
+    """The options of ``ippanel-run apply``, as parsed by click."""
+
+    dry_run: bool
+    yes: bool
+    concurrency: int
+    max_errors: int
+    allow_over_limit: bool
+    test_to: tuple[str, ...]
+    with_report: bool
+    watch: bool
+    quiet: bool
+    verbose: bool
+    sandbox: bool
+    api_url: str | None
+    fmt: str
+    skip_invalid: bool
+
+
 def _then_report(
-    app: AppContext, client: IPPanelClient, code: int, outcome: ApplyOutcome | None, *, watch: bool
+    app: AppContext,
+    client: IPPanelClient,
+    code: int,
+    outcome: ApplyOutcome | None,
+    options: ReportOptions,
 ) -> tuple[int, ApplyOutcome | None]:
     if outcome is None or not (outcome.sent or outcome.plan.batches):
         return code, outcome
-    try:
-        reported = run_report(app, client, outcome.plan.campaign.path, watch, 30.0, False)
-    except RunnerError as err:
-        print_error(err)
-        reported = err.exit_code
+    path = outcome.plan.campaign.path
+    ((reported, _),) = each_campaign(
+        app, [path], lambda target: (run_report(app, client, target, options), None)
+    )
     return max(code, reported), outcome
 
 
@@ -154,12 +172,12 @@ def _targets(paths: Sequence[Path]) -> list[tuple[Path, Fingerprint | None]]:
 def _apply_one(
     app: AppContext,
     client: IPPanelClient,
-    path: Path,
-    saved: Fingerprint | None,
-    flags: dict[str, Any],
-) -> tuple[int, ApplyOutcome | None]:
+    target: tuple[Path, Fingerprint | None],
+    options: ApplyCommand,
+) -> tuple[int, ApplyOutcome]:
+    path, saved = target
     display: list[ProgressDisplay] = []
-    quiet, fmt = flags["quiet"], flags["fmt"]
+    quiet, fmt = options.quiet, options.fmt
 
     def show(plan: CampaignPlan, quote: Estimate | None) -> None:
         if not quiet and fmt != "json":
@@ -167,7 +185,7 @@ def _apply_one(
             for line in estimate_lines(quote):
                 click.echo(line)
         to_send = [b for b in plan.batches if b.action == "send"]
-        bar = fancy(sys.stderr, app.env) and not flags["verbose"]
+        bar = fancy(sys.stderr, app.env) and not options.verbose
         recipients = sum(b.recipient_count for b in to_send)
         if not quiet:
             display.append(
@@ -175,7 +193,7 @@ def _apply_one(
             )
 
     def confirm(plan: CampaignPlan) -> bool:
-        if flags["yes"]:
+        if options.yes:
             return True
         if not app.interactive():
             raise ConfirmationRefused(
@@ -200,18 +218,15 @@ def _apply_one(
         show=show,
         confirm=confirm,
     )
-    options = ApplyOptions(
+    settings = ApplyOptions(
         command=command_line(),
-        concurrency=flags["concurrency"],
-        max_errors=flags["max_errors"],
-        allow_over_limit=flags["allow_over_limit"],
-        skip_invalid=flags["skip_invalid"],
+        concurrency=options.concurrency,
+        max_errors=options.max_errors,
+        allow_over_limit=options.allow_over_limit,
+        skip_invalid=options.skip_invalid,
     )
     try:
-        outcome = apply_campaign(path, seams, options, saved)
-    except RunnerError as err:
-        print_error(err)
-        return err.exit_code, None
+        outcome = apply_campaign(path, seams, settings, saved)
     finally:
         for shown in display:
             shown.close()

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TypeVar
 
-from runner.client import IPPanelClient
+from runner.api.client import IPPanelClient
 from runner.lockfile import BatchRecord, Lock
 from runner.models import Campaign
 from runner.report.model import (

@@ -1,7 +1,7 @@
 """``SandboxApp``: the IPPanel Edge API simulator, one request in, one response out.
 
 Adapters (the HTTP server in ``server``, the in-process transport in
-``runner.client``) build a ``SandboxRequest`` and act on the ``SandboxResponse``,
+``runner.api.client``) build a ``SandboxRequest`` and act on the ``SandboxResponse``,
 including its ``after_commit`` instruction (see ``wire``). Each API request runs
 in one SQLite transaction; an error answer rolls it back, so nothing is stored.
 The sandbox clock is ``clock()`` plus an offset kept in the store, so

@@ -1,6 +1,7 @@
 """Helpers for tests that drive the sandbox in-process: a settable clock and a caller.
 
-``FakeClock`` is a ``clock`` for ``SandboxApp`` that only moves when told to.
+``FakeClock`` is the one test clock (of the sandbox and of the CLI's seams): it only
+moves when told to.
 ``call(app, "POST", "/api/send", json={...})`` builds the ``SandboxRequest`` (with
 the demo API key unless ``key`` says otherwise) and returns the response.
 """
@@ -20,16 +21,28 @@ DEFAULT_START = datetime(2025, 3, 20, 8, 0, 0, tzinfo=timezone.utc)
 
 
 class FakeClock:
-    """A UTC clock that stands still until ``advance`` is called."""
+    """Test time: a UTC clock that moves only when told to; ``sleep`` advances it.
+
+    Call it (or ``now()``) for the time; pass it as ``SandboxApp(clock=...)`` and its
+    ``sleep`` wherever code would wait, so tests never sleep for real. ``sleeps``
+    records every requested pause.
+    """
 
     def __init__(self, start: datetime = DEFAULT_START) -> None:
-        self.now = start
+        self.current = start
+        self.sleeps: list[float] = []
 
-    def __call__(self) -> datetime:
-        return self.now
+    def now(self) -> datetime:
+        return self.current
+
+    __call__ = now
 
     def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+        self.current += timedelta(seconds=seconds)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
 
 
 def call(

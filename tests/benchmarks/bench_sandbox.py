@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from runner.client import IPPanelClient, in_process_transport
+from runner.api.client import IPPanelClient, in_process_transport
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
 
 SENDER = "+983000505"

@@ -110,7 +110,7 @@ def test_second_instance_on_the_same_dir_sees_the_same_account(
 def test_advance_over_http_moves_the_clock(app: SandboxApp, clock: FakeClock) -> None:
     response = call(app, "POST", "/__sandbox__/advance", json={"seconds": 120}, key=None)
     assert response.json()["data"]["offset_seconds"] == 120
-    assert (app.now() - clock.now).total_seconds() == 120
+    assert (app.now() - clock.now()).total_seconds() == 120
 
 
 def test_unknown_path_is_404_and_wrong_method_405(app: SandboxApp) -> None:

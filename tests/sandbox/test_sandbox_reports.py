@@ -62,7 +62,7 @@ def test_scheduled_bulk_waits_for_its_send_time(app: SandboxApp, clock: FakeCloc
     clock.advance(30)
     row = bulk(app, outbox_id)
     assert row["state_id"] == 6
-    assert row["time_send"] == str(int(clock.now.timestamp()) - 30)
+    assert row["time_send"] == str(int(clock.now().timestamp()) - 30)
 
 
 def test_pattern_skips_review(app: SandboxApp) -> None:
@@ -199,7 +199,7 @@ def test_new_list_is_newest_first_with_laravel_paging(app: SandboxApp, clock: Fa
 
 
 def test_new_list_filters(app: SandboxApp, clock: FakeClock) -> None:
-    start = int(clock.now.timestamp())
+    start = int(clock.now().timestamp())
     a = send(app, ["+989120000000"], "کد تخفیف بهاره")
     clock.advance(100)
     b = send(app, ["+989120000000", "+989120000001"], "hello", from_number="+98BANK")

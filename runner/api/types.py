@@ -4,7 +4,7 @@ The API is loose about types: ids are ints in send responses and strings in
 reports, counts and unix times are strings, ``cost`` is a float or a string,
 stats mix ``0`` and ``"1"``. Everything is converted here, once, so the rest of
 the program sees ``int`` and ``float``.
-Nothing here does I/O or imports httpx; ``runner.api_envelope`` decodes answers.
+Nothing here does I/O or imports httpx; ``runner.api.envelope`` decodes answers.
 """
 
 from __future__ import annotations

@@ -11,42 +11,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from runner.api.client import IPPanelClient
 from runner.campaign import load_campaign
-from runner.client import IPPanelClient
 from runner.errors import ConfirmationRefused, InputError
-from runner.models import Batch, Campaign
-from runner.planner import build_plan
+from runner.models import Batch, Campaign, SendingType
+from runner.planner import build_plan, request_body
 from runner.recipients import InvalidNumber, normalize_phone
+from runner.sending_types import spec_of
 
 
-def test_bodies(campaign: Campaign, first: Batch, phones: Sequence[str]) -> list[dict[str, Any]]:
-    """The requests of a test send, built from the campaign's first batch."""
-    text = first.messages[0].text
-    if campaign.type == "pattern":
-        return [
-            {
-                "sending_type": "pattern",
-                "from_number": campaign.sender,
-                "code": campaign.pattern_code,
-                "recipients": [phone],
-                "params": first.fields["params"],
-            }
-            for phone in phones
-        ]
-    if campaign.type == "votp":
-        return [
-            {"sending_type": "votp", "message": text, "params": {"recipients": [phone]}}
-            for phone in phones
-        ]
+def trial_bodies(campaign: Campaign, first: Batch, phones: Sequence[str]) -> list[dict[str, Any]]:
+    """The requests of a test send, built from the campaign's first batch.
+
+    The test goes out as the type's ``test_as``: one text to every number in one
+    request (``webservice``), or one request per number for pattern and votp.
+    """
+    test_as = spec_of(spec_of(campaign.type).test_as)
+    if test_as.name == campaign.type:
+        # A pattern's code and the first recipient's params; a test always sends now.
+        fields = {k: v for k, v in first.fields.items() if k != "send_time"}
+    else:
+        fields = {"sending_type": test_as.name, "from_number": campaign.sender}
+    groups = {first.messages[0].text: list(phones)}
+    kind = cast(SendingType, test_as.name)
     return [
-        {
-            "sending_type": "webservice",
-            "from_number": campaign.sender,
-            "message": text,
-            "params": {"recipients": list(phones)},
-        }
+        request_body(Batch(first.key, kind, fields, messages))
+        for messages in test_as.group(groups, len(phones))
     ]
 
 
@@ -74,7 +66,7 @@ def run_test_send(
     if not confirm(question):
         raise ConfirmationRefused(f"{path}: test send not confirmed; nothing was sent")
     lines = []
-    for body in test_bodies(campaign, first, phones):
+    for body in trial_bodies(campaign, first, phones):
         to = body.get("recipients") or body["params"]["recipients"]
         ids = ", ".join(str(i) for i in client.send(body).outbox_ids)
         lines.append(

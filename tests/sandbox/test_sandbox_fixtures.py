@@ -1,10 +1,11 @@
 """The sandbox's answers have the shapes of the vendor's documented examples.
 
 For every endpoint the sandbox implements, a success and the documented errors are
-produced and compared with ``shared/reference/ippanel-fixtures/*.json``: the same
-keys at every level (list items compared with the first documented item), and the
-same JSON type for every value the docs give one (``null`` matches anything, and
-strings and numbers are interchangeable where the docs themselves mix them).
+produced and compared with ``tests/data/ippanel-fixtures/*.json`` (the vendor's
+documented examples): the same keys at every level (list items compared with the
+first documented item), and the same JSON type for every value the docs give one
+(``null`` matches anything, and strings and numbers are interchangeable where the
+docs themselves mix them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from runner.sandbox import SandboxApp, SandboxResponse
 from runner.sandbox.testing import FakeClock, call, multipart
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ippanel-fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "ippanel-fixtures"
 SENDER = "+983000505"
 MIXED = {"cost", "fa", "en"}  # documented as int in one example and string or float in another
 # The pattern example's error is about a "message" field patterns do not have (a docs copy-paste).

@@ -10,7 +10,6 @@ arguments: nothing here reads ``os.environ`` or the system time by itself.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from runner.errors import CredentialsError
+from runner.files import write_atomic
 
 DEFAULT_BASE_URL = "https://edge.ippanel.com/v1"
 TOKEN_LIFETIME_SECONDS = 10 * 3600
@@ -110,18 +110,7 @@ def save_token(env: Mapping[str, str], token: CachedToken) -> Path:
         "token": token.token,
         "username": token.username,
     }
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    # Created 0600 from the start: a chmod after writing would leave a readable window.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n", mode=0o600)
     return path
 
 

@@ -3,7 +3,7 @@
 The API answers a login with a ``method``: ``login`` (the token is final),
 ``sms`` (a code was texted; ``send_sms_otp`` texts a new one and may hand back a
 new temporary token) or ``ga`` (a code from an authenticator app). The final
-token is valid for 10 hours and is cached by ``runner.credentials``. Prompts are
+token is valid for 10 hours and is cached by ``runner.api.credentials``. Prompts are
 injected (``ask_otp``, ``notify``), so the CLI owns the terminal and tests own
 the answers.
 """
@@ -13,15 +13,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 
-from runner.api_types import Account, LoginStep
-from runner.client import IPPanelClient
-from runner.credentials import (
+from runner.api.client import IPPanelClient
+from runner.api.credentials import (
     TOKEN_LIFETIME_SECONDS,
     CachedToken,
     delete_token,
     format_time,
     save_token,
 )
+from runner.api.types import Account, LoginStep
 from runner.errors import ApiError, AuthenticationError, CredentialsError
 
 # Stops a script that feeds empty answers from texting codes forever.

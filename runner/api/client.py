@@ -2,7 +2,7 @@
 
 Every call goes to ``{base_url}/api/...`` with the raw API key or login token in
 ``Authorization`` (no scheme, as the vendor's SDKs send it) and returns a frozen
-dataclass from ``runner.api_types``. An answer counts as success only with HTTP
+dataclass from ``runner.api.types``. An answer counts as success only with HTTP
 200 (or 201) *and* ``meta.status`` true; anything else raises the matching
 ``runner.errors.ApiError`` subclass, with the API's (often Persian) message as sent.
 
@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from runner import __version__
-from runner.api_envelope import Envelope, decode_response
-from runner.api_types import (
+from runner.api.credentials import DEFAULT_BASE_URL
+from runner.api.envelope import Envelope, decode_response
+from runner.api.types import (
     Account,
     BulkStats,
     Credit,
@@ -54,7 +55,6 @@ from runner.api_types import (
     parse_recipient,
     parse_send,
 )
-from runner.credentials import DEFAULT_BASE_URL
 from runner.errors import (
     ApiError,
     ConnectFailed,

@@ -1,0 +1,132 @@
+"""``ippanel-run report``: follow up a sent campaign (also used by ``apply --report``)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from runner import lockfile
+from runner.api.client import IPPanelClient
+from runner.campaign import load_campaign
+from runner.cli.base import (
+    AppContext,
+    api_url_option,
+    app_of,
+    campaign_files,
+    cli,
+    debug_option,
+    each_campaign,
+    open_client,
+    paths_argument,
+    sandbox_option,
+)
+from runner.cli.console import CountDisplay, fancy
+from runner.errors import InputError
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How to report: wait for final states (``watch``) every ``interval`` s, what to write."""
+
+    watch: bool = False
+    interval: float = 30.0
+    with_csv: bool = False
+    as_json: bool = False
+
+
+@cli.command()
+@paths_argument
+@click.option("--watch", is_flag=True, help="Poll until every batch reaches a final state.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(1),
+    default=30.0,
+    show_default=True,
+    help="Seconds between polls with --watch.",
+)
+@click.option("--csv", "with_csv", is_flag=True, help="Also write <stem>.report.csv per recipient.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Print a short summary (text) or the whole report (json, as in <stem>.report.json).",
+)
+@sandbox_option
+@api_url_option
+@debug_option
+@click.pass_context
+def report(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    watch: bool,
+    interval: float,
+    with_csv: bool,
+    fmt: str,
+    sandbox: bool,
+    api_url: str | None,
+) -> None:
+    """Follow up a sent campaign: delivery per batch, operator and recipient.
+
+    Writes <stem>.report.json, .report.md and .report.html beside each campaign
+    and prints a short summary. Exit code 1 when a batch was rejected, ran out
+    of credit, failed in the system, or is still unresolved.
+    """
+    app = app_of(ctx)
+    options = ReportOptions(
+        watch=watch, interval=interval, with_csv=with_csv, as_json=fmt == "json"
+    )
+    with open_client(app, sandbox=sandbox, api_url=api_url) as client:
+        results = each_campaign(
+            app, campaign_files(paths), lambda path: (run_report(app, client, path, options), None)
+        )
+    ctx.exit(max((code for code, _ in results), default=0))
+
+
+def run_report(app: AppContext, client: IPPanelClient, path: Path, options: ReportOptions) -> int:
+    """Report one campaign; its exit code (1 when it needs attention)."""
+    from runner import report as reports
+
+    campaign = load_campaign(path)
+    lock = lockfile.load(campaign.lockfile_path, campaign.name)
+    if not lock.batches:
+        raise InputError(f"{campaign.lockfile_path} does not exist or is empty: send first")
+    shown = CountDisplay(sys.stderr, "outboxes", bar=fancy(sys.stderr, app.env))
+    interval = options.interval
+
+    def waiting_for(count: int) -> None:
+        click.echo(
+            f"{campaign.name}: {count} outbox(es) not final yet; checking again in {interval:g} s",
+            err=True,
+        )
+
+    try:
+        if options.watch:
+            result = reports.watch(
+                campaign,
+                lock,
+                client,
+                interval=interval,
+                sleep=app.sleep,
+                now=app.now,
+                progress=shown.update,
+                waiting_for=waiting_for,
+            )
+        else:
+            result = reports.build_report(
+                campaign, lock, client, now=app.now(), progress=shown.update
+            )
+    finally:
+        shown.close()
+    written = reports.write_report(result, csv=options.with_csv)
+    if options.as_json:
+        click.echo(reports.render_json(result), nl=False)
+    else:
+        for line in reports.summary_lines(result):
+            click.echo(line)
+    click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+    return 1 if reports.needs_attention(result) else 0

@@ -1,0 +1,35 @@
+"""``ippanel-run resolve``: record by hand what became of a batch that reconciliation left open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner import lockfile
+from runner.campaign import load_campaign
+from runner.cli.base import cli, command_line, debug_option
+from runner.errors import InputError
+
+
+@cli.command()
+@click.argument("campaign", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("key")
+@click.option("--sent", "outbox_ids", type=int, multiple=True, help="Outbox id(s) of the batch.")
+@click.option("--not-sent", is_flag=True, help="The batch did not go out: send it again.")
+@debug_option
+def resolve(campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: bool) -> None:
+    """Record by hand what became of a batch reconciliation could not settle."""
+    if bool(outbox_ids) == not_sent:
+        raise InputError("say either --sent ID... or --not-sent")
+    loaded = load_campaign(campaign)
+    path = loaded.lockfile_path
+    with lockfile.exclusive(path):
+        lock = lockfile.load(path, loaded.name)
+        record = lock.batches.get(key)
+        if record is None:
+            raise InputError(f"{path} has no batch {key}")
+        state: lockfile.State = "failed" if not_sent else "sent"
+        lock.batches[key] = lockfile.replace_record(record, state=state, outbox_ids=outbox_ids)
+        lockfile.save(path, lock, command_line())
+    click.echo(f"batch {key} recorded as {state}")

@@ -1,0 +1,38 @@
+"""``ippanel-run sandbox``: serve the built-in IPPanel simulator over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner.cli.base import cli, debug_option
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8585, show_default=True)
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".ippanel-sandbox"),
+    show_default=True,
+    help="Folder for the simulator's SQLite state.",
+)
+@debug_option
+def sandbox(port: int, state_dir: Path) -> None:
+    """Serve the built-in IPPanel simulator over HTTP on 127.0.0.1 until Ctrl-C."""
+    from runner.sandbox import DEMO_API_KEY, SandboxApp
+    from runner.sandbox.server import serve
+
+    server = serve(SandboxApp(state_dir), port=port)
+    click.echo(f"IPPanel sandbox listening on {server.base_url}")
+    click.echo(f"  export IPPANEL_BASE_URL={server.base_url}")
+    click.echo(f"  export IPPANEL_API_KEY={DEMO_API_KEY}")
+    click.echo(f"State: {state_dir}/ (delete it to start over). Nothing real is sent.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped", err=True)
+    finally:
+        server.server_close()

@@ -1,0 +1,239 @@
+"""The sending types, one row each: every stage reads this table instead of testing names.
+
+A row says what templates see (``personalized``), whether the body carries a
+``from_number``, whether ``send/calculate-price`` can estimate it, how many
+recipients (rows, for files) one request takes, how rendered texts are cut into
+requests (``group``), how a request body is laid out (``body``), the type-specific
+body fields taken from the campaign (``fields``) and which type a test send uses.
+Adding a sending type means adding a row here (and its branch in the JSON Schema).
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from runner.models import Campaign, Message, Targeting
+
+API_BATCH_CEILING = 1000
+FILE_ROWS_CEILING = 10_000
+GENDER_CODES = {"all": 0, "male": 1, "female": 2}
+
+Groups = Mapping[str, Sequence[str]]
+# Rendered texts (each with its recipients, in first-seen order) → the messages of each request.
+Grouping = Callable[[Groups, int], Iterator[tuple[Message, ...]]]
+# (small body fields, the request's messages, the upload's file name) → the exact body.
+BodyLayout = Callable[[Mapping[str, Any], Sequence[Message], str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SendingTypeSpec:
+    """Everything the stages need to know about one ``sending_type``."""
+
+    name: str
+    personalized: bool  # templates see each recipient's CSV row and ``phone``
+    renders: Literal["message", "params"]  # what the templates fill in
+    has_sender: bool  # the body carries ``from_number``
+    priced: bool  # ``send/calculate-price`` can estimate it ahead
+    batch_size: int  # default, and the API's ceiling, of recipients (rows) a request
+    group: Grouping
+    body: BodyLayout
+    fields: Callable[[Campaign], Mapping[str, Any]]
+    test_as: str  # the sending type a test send (``--test-to``) uses
+
+
+def _one_text_chunks(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
+    """One text a request: each text's recipients in requests of at most ``size``."""
+    for text, phones in groups.items():
+        for start in range(0, len(phones), size):
+            yield (Message(text, tuple(phones[start : start + size])),)
+
+
+def _everyone_at_once(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
+    """One request whatever the count (the targeting picks the rest of the audience)."""
+    for text, phones in groups.items():
+        yield (Message(text, tuple(phones)),)
+
+
+def _one_per_recipient(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
+    for text, phones in groups.items():
+        for phone in phones:
+            yield (Message(text, (phone,)),)
+
+
+def _packed(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
+    """Texts packed into requests of at most ``size`` recipients; a text may span two."""
+    current: list[Message] = []
+    room = size
+    for text, phones in groups.items():
+        start = 0
+        while start < len(phones):
+            take = phones[start : start + room]
+            current.append(Message(text, tuple(take)))
+            start += len(take)
+            room -= len(take)
+            if room == 0:
+                yield tuple(current)
+                current, room = [], size
+    if current:
+        yield tuple(current)
+
+
+def _split_send_time(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    # ``send_time`` goes last in every JSON body, as in the vendor's examples.
+    rest = dict(fields)
+    return rest, ({"send_time": rest.pop("send_time")} if "send_time" in rest else {})
+
+
+def _one_text_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    f, send_time = _split_send_time(fields)
+    (m,) = messages
+    return {**f, "message": m.text, "params": {"recipients": list(m.recipients)}, **send_time}
+
+
+def _peer_to_peer_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    f, send_time = _split_send_time(fields)
+    items = [{"recipients": list(m.recipients), "message": m.text} for m in messages]
+    return {**f, "params": items, **send_time}
+
+
+def _file_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    f, send_time = _split_send_time(fields)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("recipient", "message"))
+    for message in messages:
+        writer.writerows((phone, message.text) for phone in message.recipients)
+    return {"form": {**f, **send_time}, "files": [{"name": file_name, "content": out.getvalue()}]}
+
+
+def _postal_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    f, send_time = _split_send_time(fields)
+    (m,) = messages
+    params = f.pop("params")
+    return {
+        **f,
+        "message": m.text,
+        "params": params,
+        "other_recipients": list(m.recipients),
+        **send_time,
+    }
+
+
+def _pattern_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    # ``recipients`` sits at the top level for patterns, and holds exactly one number.
+    f, send_time = _split_send_time(fields)
+    (m,) = messages
+    params = f.pop("params")
+    return {**f, "recipients": list(m.recipients), "params": params, **send_time}
+
+
+def _no_fields(campaign: Campaign) -> Mapping[str, Any]:
+    return {}
+
+
+def _pattern_fields(campaign: Campaign) -> Mapping[str, Any]:
+    return {"code": campaign.pattern_code}
+
+
+def _postal_fields(campaign: Campaign) -> Mapping[str, Any]:
+    return {"params": [targeting_params(t) for t in campaign.targeting]}
+
+
+def targeting_params(target: Targeting) -> dict[str, Any]:
+    """One ``postal_code`` targeting entry as the API's ``params`` item."""
+    params: dict[str, Any] = {
+        "bank": target.bank,
+        "postal_code": target.postal_code,
+        "gender": GENDER_CODES[target.gender],
+    }
+    if target.birth_year_from is not None:
+        params["age_from"] = target.birth_year_from
+    if target.birth_year_to is not None:
+        params["age_to"] = target.birth_year_to
+    for operator in ("mci", "irancell", "other"):
+        if operator in target.operators:
+            piece = target.operators[operator]
+            params[operator] = {"start": piece.start, "size": piece.size}
+    return params
+
+
+def _row(
+    name: str,
+    *,
+    group: Grouping,
+    body: BodyLayout,
+    personalized: bool = False,
+    renders: Literal["message", "params"] = "message",
+    has_sender: bool = True,
+    priced: bool = True,
+    batch_size: int = API_BATCH_CEILING,
+    fields: Callable[[Campaign], Mapping[str, Any]] = _no_fields,
+    test_as: str = "webservice",
+) -> SendingTypeSpec:
+    return SendingTypeSpec(
+        name, personalized, renders, has_sender, priced, batch_size, group, body, fields, test_as
+    )
+
+
+SPECS: dict[str, SendingTypeSpec] = {
+    spec.name: spec
+    for spec in (
+        _row("normal", group=_one_text_chunks, body=_one_text_body),
+        _row("webservice", group=_one_text_chunks, body=_one_text_body),
+        _row("peer_to_peer", group=_packed, body=_peer_to_peer_body, personalized=True),
+        _row(
+            "peer_to_peer_file",
+            group=_packed,
+            body=_file_body,
+            personalized=True,
+            batch_size=FILE_ROWS_CEILING,
+        ),
+        _row(
+            "postal_code",
+            group=_everyone_at_once,
+            body=_postal_body,
+            priced=False,
+            fields=_postal_fields,
+        ),
+        _row(
+            "pattern",
+            group=_one_per_recipient,
+            body=_pattern_body,
+            personalized=True,
+            renders="params",
+            priced=False,
+            fields=_pattern_fields,
+            test_as="pattern",
+        ),
+        _row(
+            "votp",
+            group=_one_per_recipient,
+            body=_one_text_body,
+            personalized=True,
+            has_sender=False,
+            priced=False,
+            test_as="votp",
+        ),
+    )
+}
+SENDING_TYPES: tuple[str, ...] = tuple(SPECS)
+
+
+def spec_of(sending_type: str) -> SendingTypeSpec:
+    """The row of ``sending_type`` (a type the schema accepted)."""
+    return SPECS[sending_type]
