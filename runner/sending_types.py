@@ -117,28 +117,28 @@ def _file_body(
     return {"form": {**f, **send_time}, "files": [{"name": file_name, "content": out.getvalue()}]}
 
 
+def _single_message(
+    fields: Mapping[str, Any], messages: Sequence[Message]
+) -> tuple[dict[str, Any], Any, Message, dict[str, Any]]:
+    """(other fields, ``params``, the one message, ``send_time``) of a one-message body."""
+    f, send_time = _split_send_time(fields)
+    (m,) = messages
+    return f, f.pop("params"), m, send_time
+
+
 def _postal_body(
     fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
 ) -> dict[str, Any]:
-    f, send_time = _split_send_time(fields)
-    (m,) = messages
-    params = f.pop("params")
-    return {
-        **f,
-        "message": m.text,
-        "params": params,
-        "other_recipients": list(m.recipients),
-        **send_time,
-    }
+    f, params, m, send_time = _single_message(fields, messages)
+    recipients = list(m.recipients)
+    return {**f, "message": m.text, "params": params, "other_recipients": recipients, **send_time}
 
 
 def _pattern_body(
     fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
 ) -> dict[str, Any]:
     # ``recipients`` sits at the top level for patterns, and holds exactly one number.
-    f, send_time = _split_send_time(fields)
-    (m,) = messages
-    params = f.pop("params")
+    f, params, m, send_time = _single_message(fields, messages)
     return {**f, "recipients": list(m.recipients), "params": params, **send_time}
 
 

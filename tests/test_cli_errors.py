@@ -12,13 +12,17 @@ import runner.lockfile
 from runner.cli import plans
 
 
-def test_a_bug_exits_3_and_says_how_to_report_it(
-    invoke: Invoke, in_repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _break_the_planner(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("planner-internal")
 
     monkeypatch.setattr(plans, "plan_all", broken)
+
+
+def test_a_bug_exits_3_and_says_how_to_report_it(
+    invoke: Invoke, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _break_the_planner(monkeypatch)
     result = invoke("plan", "campaigns/yalda-1405.yaml")
     assert result.exit_code == 3
     assert "this is a bug in ippanel-run (KeyError: 'planner-internal')" in result.stderr
@@ -29,10 +33,7 @@ def test_a_bug_exits_3_and_says_how_to_report_it(
 def test_debug_shows_the_traceback_of_a_bug(
     invoke: Invoke, in_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise KeyError("planner-internal")
-
-    monkeypatch.setattr(plans, "plan_all", broken)
+    _break_the_planner(monkeypatch)
     result = invoke("plan", "--debug", "campaigns/yalda-1405.yaml")
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr
