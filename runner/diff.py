@@ -3,7 +3,8 @@
 The stage between planning and sending. Batches the lockfile records as sent are
 shown as ``skip``, unsettled ones (``sending``, ``unknown``) as ``reconcile``;
 recipients a recorded batch may have reached are left out of the new batches,
-even when the text changed since; ``failed`` batches are planned again.
+even when the text changed since; ``failed`` and ``cancelled`` batches are planned
+again.
 ``plan``, ``--dry-run`` and ``apply`` all show exactly this. No network.
 """
 
@@ -15,7 +16,7 @@ from typing import cast
 
 from runner.campaign import inputs_digest
 from runner.errors import InputError
-from runner.lockfile import BatchRecord, Lock, recipient_digest
+from runner.lockfile import NOT_SENT_STATES, BatchRecord, Lock, recipient_digest
 from runner.models import Action, Batch, Campaign, CampaignPlan, RecipientStats, SendingType
 from runner.planner import build_plan
 
@@ -49,7 +50,7 @@ def diff(
             r.key, cast(SendingType, r.sending_type), {}, (), ACTION_OF_STATE[r.state], r.recipients
         )
         for r in sorted(lock.batches.values(), key=_order)
-        if r.state in ACTION_OF_STATE  # failed batches are planned again as new ones
+        if r.state in ACTION_OF_STATE  # failed and cancelled ones are planned again as new ones
     )
     if finished(campaign, lock):
         total = sum(b.recipient_count for b in recorded)
@@ -75,18 +76,24 @@ def diff(
     new = [
         b
         for b in plan.batches
-        if b.key not in lock.batches or lock.batches[b.key].state == "failed"
+        if b.key not in lock.batches or lock.batches[b.key].state in NOT_SENT_STATES
     ]
     if (
         campaign.type == "postal_code"
         and new
-        and any(r.state != "failed" for r in lock.batches.values())
+        and any(r.state not in NOT_SENT_STATES for r in lock.batches.values())
     ):
         raise InputError(
             f"{campaign.path}: this postal_code campaign was already sent; sending again would "
             "target the same number bank twice. Put new recipients in a new campaign."
         )
     notes = plan.notes
+    cancelled = sum(1 for r in lock.batches.values() if r.state == "cancelled")
+    if cancelled and new:
+        notes += (
+            f"{cancelled:,} batch(es) were cancelled (ippanel-run cancel): their recipients are "
+            "planned again",
+        )
     if plan.skipped_recipients:
         notes += (
             f"{plan.skipped_recipients:,} recipient(s) already got this campaign and are left "

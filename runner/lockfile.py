@@ -1,8 +1,11 @@
 """The lockfile: what a campaign sent, batch by batch; written so a crash never loses an id.
 
 ``<stem>.lock.json`` beside the campaign holds, per batch key, its state
-(``sending`` → ``sent`` | ``failed`` | ``unknown``), outbox ids, recipient count and
-6-byte digests of its recipients (never a plaintext number, never a secret).
+(``sending`` → ``sent`` | ``failed`` | ``unknown``; ``sent`` → ``cancelled`` by
+``ippanel-run cancel``), outbox ids, recipient count and 6-byte digests of its
+recipients (never a plaintext number, never a secret). A cancelled batch keeps its
+outbox ids (evidence, and reconciliation must never adopt them) under a key of its
+own (``cancelled_key``), so sending the same batch again cannot overwrite it.
 Keys are sorted and the file ends in a newline, so it diffs well in git.
 
 During apply every state change is first appended to ``<stem>.lock.json.journal``
@@ -36,8 +39,10 @@ from runner.files import write_atomic
 FORMAT = "ippanel-run lockfile"
 FORMAT_VERSION = 1
 DIGEST_BYTES = 6
-State = Literal["sending", "sent", "failed", "unknown"]
-STATES = ("sending", "sent", "failed", "unknown")
+State = Literal["sending", "sent", "failed", "unknown", "cancelled"]
+STATES = ("sending", "sent", "failed", "unknown", "cancelled")
+# Batches whose recipients got nothing from them: planned again by the next apply.
+NOT_SENT_STATES = ("failed", "cancelled")
 
 
 def recipient_digest(campaign: str, phone: str) -> bytes:
@@ -100,10 +105,10 @@ class Lock:
     written_by: dict[str, str] = field(default_factory=dict)
 
     def covered(self) -> set[bytes]:
-        """Digests of every recipient a batch may have reached (all but ``failed``)."""
+        """Digests of every recipient a batch may have reached (all but failed and cancelled)."""
         found: set[bytes] = set()
         for record in self.batches.values():
-            if record.state != "failed":
+            if record.state not in NOT_SENT_STATES:
                 found |= unpack_digests(record.digests)
         return found
 
@@ -130,6 +135,12 @@ def replace_record(
 ) -> BatchRecord:
     """The record with a settled state (by reconciliation or by hand)."""
     return dataclasses.replace(record, state=state, outbox_ids=outbox_ids, error=error)
+
+
+def cancelled_key(record: BatchRecord) -> str:
+    """Where a cancelled batch is kept: a key of its own, derived from its key and ids."""
+    ids = ",".join(str(i) for i in record.outbox_ids)
+    return hashlib.sha256(f"cancelled\n{record.key}\n{ids}".encode()).hexdigest()[:16]
 
 
 def journal_path(path: Path) -> Path:

@@ -86,13 +86,25 @@ def api_time(moment: datetime) -> str:
 class ScheduleView:
     """One moment for people: UTC, Tehran time, and Tehran time in the Solar Hijri calendar.
 
-    ``persian`` is the Solar Hijri date and time in Persian words and digits.
+    ``persian`` is the Solar Hijri date and time in Persian words and digits; ``short``
+    fits a table cell (``1405-09-30 18:00 Tehran (2026-12-21)``).
     """
 
     utc: str
     tehran: str
     jalali: str
     persian: str
+    short: str = ""
+
+    @property
+    def line(self) -> str:
+        """All three on one line, as plans, apply, cancel and reports show a send time."""
+        return f"{self.utc} · {self.tehran} · Solar Hijri {self.jalali}"
+
+
+def cancel_deadline(send_time: datetime) -> datetime:
+    """The last moment a scheduled send can be cancelled: 5 minutes before it goes out."""
+    return send_time - MIN_AHEAD
 
 
 def describe(moment: datetime) -> ScheduleView:
@@ -103,11 +115,13 @@ def describe(moment: datetime) -> ScheduleView:
     weekday = jdatetime.date.j_weekdays_fa[jalali.weekday()]
     month = jdatetime.date.j_months_fa[jalali.month - 1]
     persian = f"{weekday} {jalali.day} {month} {jalali.year}، ساعت {clock}"
+    jalali_date = f"{jalali.year:04d}-{jalali.month:02d}-{jalali.day:02d}"
     return ScheduleView(
         utc=_utc(moment),
         tehran=f"{tehran:%Y-%m-%d} {clock} ({TEHRAN})",
-        jalali=f"{jalali.year:04d}-{jalali.month:02d}-{jalali.day:02d} {clock} ({TEHRAN})",
+        jalali=f"{jalali_date} {clock} ({TEHRAN})",
         persian=persian.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+        short=f"{jalali_date} {clock} Tehran ({tehran:%Y-%m-%d})",
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from runner.models import CampaignPlan
 from runner.planner import request_body
-from runner.schedule import api_time, describe
+from runner.schedule import api_time, cancel_deadline, describe
 
 FORMAT_VERSION = 1
 SHOWN_BATCHES = 20
@@ -110,8 +110,12 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
     elif plan.send_time is None:
         yield "schedule", "now (no schedule)"
     else:
-        view = describe(plan.send_time)
-        yield "schedule", f"{view.utc} · {view.tehran} · Solar Hijri {view.jalali}"
+        yield "schedule", describe(plan.send_time).line
+        deadline = describe(cancel_deadline(plan.send_time)).short
+        yield (
+            "cancel",
+            f"possible until {deadline}, 5 minutes before: ippanel-run cancel {shown_path(c.path)}",
+        )
     dropped = [
         f"{s['duplicates']:,} duplicate(s)",
         f"{s['excluded']:,} excluded",

@@ -3,19 +3,21 @@
 ``base`` holds the group, the I/O seams (``AppContext``) and the one place errors
 become exit codes; ``console`` the terminal output (progress, summaries). Each
 other module adds one command group when imported: ``plans`` (validate, plan,
-schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``.
+schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``,
+``cancel``.
 """
 
 from __future__ import annotations
 
 import sys
 
-from runner.cli import account, plans, report, resolve, sandbox, sending
+from runner.cli import account, cancel, plans, report, resolve, sandbox, sending
 from runner.cli.base import AppContext, cli
 
 __all__ = [
     "AppContext",
     "account",
+    "cancel",
     "cli",
     "main",
     "plans",

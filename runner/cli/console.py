@@ -16,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from runner.apply import ApplyOutcome
 from runner.executor import Progress as BatchEvent
 from runner.pricing import Estimate
+from runner.schedule import cancel_deadline, describe
+from runner.show import shown_path
 
 NEXT_RUN = {
     "unknown": "the next run looks it up in the API's outbox before sending anything: "
@@ -126,6 +128,14 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
         f"{name}: sent {len(sent)} batch(es) to {recipients:,} recipient(s); "
         f"outbox ids: {_ids(ids)}"
     ]
+    send_time = outcome.plan.send_time
+    if sent and send_time is not None:
+        deadline = describe(cancel_deadline(send_time)).short
+        lines.append(f"{name}: scheduled: goes out at {describe(send_time).line}")
+        lines.append(
+            f"{name}: it can be cancelled until {deadline}, 5 minutes before, with: "
+            f"ippanel-run cancel {shown_path(outcome.plan.campaign.path)}"
+        )
     if outcome.estimate is not None and outcome.estimate.cost is not None:
         lines.append(f"{name}: estimated cost {outcome.estimate.cost:,.0f} Rials")
     for record in (*outcome.unresolved, *outcome.failed):
