@@ -75,6 +75,15 @@ def resolve_schedule(schedule: Schedule, now: datetime) -> datetime:
     return utc
 
 
+def schedule_moment(schedule: Schedule) -> datetime:
+    """The UTC moment ``schedule`` names, in range or not (``status`` of a sent campaign).
+
+    ``InvalidCampaign`` if it is malformed, ``ValueError`` for an unknown time zone.
+    """
+    local = _local_time(schedule, schedule.at.strip())
+    return local.replace(tzinfo=tz(schedule.timezone)).astimezone(timezone.utc)
+
+
 def api_time(moment: datetime) -> str:
     """``moment`` as the API's ``send_time``: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     if moment.tzinfo is None:
@@ -95,6 +104,7 @@ class ScheduleView:
     jalali: str
     persian: str
     short: str = ""
+    jalali_clock: str = ""  # ``1405-09-30 18:00``: Tehran time in the Solar Hijri calendar
 
     @property
     def line(self) -> str:
@@ -122,6 +132,7 @@ def describe(moment: datetime) -> ScheduleView:
         jalali=f"{jalali_date} {clock} ({TEHRAN})",
         persian=persian.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
         short=f"{jalali_date} {clock} Tehran ({tehran:%Y-%m-%d})",
+        jalali_clock=f"{jalali_date} {clock}",
     )
 
 

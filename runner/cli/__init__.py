@@ -4,14 +4,14 @@
 become exit codes; ``console`` the terminal output (progress, summaries). Each
 other module adds one command group when imported: ``plans`` (validate, plan,
 schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``,
-``cancel``.
+``cancel``, ``status``.
 """
 
 from __future__ import annotations
 
 import sys
 
-from runner.cli import account, cancel, plans, report, resolve, sandbox, sending
+from runner.cli import account, cancel, plans, report, resolve, sandbox, sending, status
 from runner.cli.base import AppContext, cli
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "resolve",
     "sandbox",
     "sending",
+    "status",
 ]
 
 
