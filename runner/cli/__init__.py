@@ -4,14 +4,14 @@
 become exit codes; ``console`` the terminal output (progress, summaries). Each
 other module adds one command group when imported: ``plans`` (validate, plan,
 schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``,
-``cancel``, ``status``.
+``cancel``, ``status``, ``new``.
 """
 
 from __future__ import annotations
 
 import sys
 
-from runner.cli import account, cancel, plans, report, resolve, sandbox, sending, status
+from runner.cli import account, cancel, new, plans, report, resolve, sandbox, sending, status
 from runner.cli.base import AppContext, cli
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "cancel",
     "cli",
     "main",
+    "new",
     "plans",
     "report",
     "resolve",
