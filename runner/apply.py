@@ -28,6 +28,7 @@ from runner.models import (
     Campaign,
     CampaignPlan,
 )
+from runner.preflight import AccountCheck
 from runner.pricing import Estimate, estimate
 from runner.reconcile import reconcile
 from runner.saved_plan import Fingerprint, check_batches, check_inputs
@@ -94,6 +95,8 @@ def apply_campaign(
         if saved is not None:
             check_batches(saved, plan)
         to_send = [b for b in plan.batches if b.action == "send"]
+        if to_send:
+            _check_account(plan, seams.send)
         quote = estimate(plan, seams.send.client) if to_send else None
         seams.show(plan, quote)
         if not to_send:
@@ -136,6 +139,14 @@ def _send(
         estimate=quote,
         stop_reason=sender.stop_reason,
     )
+
+
+def _check_account(plan: CampaignPlan, seams: SendSeams) -> None:
+    """The sender and pattern exist in the account: refuse (exit 2) before anything is sent."""
+    findings = AccountCheck(seams.client).check(plan)
+    for warning in findings.warnings:
+        seams.note(f"warning: {warning}")
+    findings.raise_errors()
 
 
 def _check_limits(

@@ -29,12 +29,21 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
 from runner import __version__
 from runner.api.credentials import DEFAULT_BASE_URL
 from runner.api.envelope import Envelope, decode_response
+from runner.api.lookups import (
+    InboxMessage,
+    Pattern,
+    SenderLine,
+    parse_inbox_message,
+    parse_pattern,
+    parse_sender_line,
+)
 from runner.api.types import (
     Account,
     BulkStats,
@@ -215,6 +224,37 @@ class IPPanelClient:
         """The price of ``message`` sent from line ``number`` to one recipient."""
         body = {"number": number, "message": message}
         return parse_price(self._read("POST", "/api/send/calculate-price", json=body).data)
+
+    # -- what the account has: patterns, lines, inbox (reads) -------------------------------
+
+    def pattern(self, code: str) -> Pattern:
+        """``GET /api/patterns/{code}``; ``NotFoundError`` when there is no such pattern."""
+        return parse_pattern(self._read("GET", "/api/patterns/" + quote(code, safe="")).data)
+
+    def find_patterns(self, code: str) -> list[Pattern]:
+        """The pattern list filtered by code (``GET /api/patterns?filter[code]=``)."""
+        params = {"filter[code]": code, "page": 1, "per_page": 100}
+        data = self._read("GET", "/api/patterns", params=params).data
+        return [parse_pattern(row) for row in (data if isinstance(data, list) else [])]
+
+    def sender_lines(self, *, page: int = 1, per_page: int = 100) -> Page[SenderLine]:
+        """One page of the account's lines: ``GET /api/number/numbers``, else the older
+        document's ``/api/numbers`` (``runner.api.lookups.all_sender_lines`` pages on)."""
+        params = {"page": page, "per_page": per_page}
+        try:
+            envelope = self._read("GET", "/api/number/numbers", params=params)
+        except ApiError as err:
+            if err.status not in (404, 405):
+                raise
+            envelope = self._read("GET", "/api/numbers", params=params)
+        return parse_page(envelope.data, envelope.meta, parse_sender_line, page)
+
+    def inbox(self, *, from_id: int = 0, page: int = 1, per_page: int = 100) -> Page[InboxMessage]:
+        """One page of the messages received after ``from_id`` (``report/messages-inbox``);
+        ``runner.api.lookups.iter_inbox`` walks them all."""
+        body = {"page": page, "per_page": per_page, "filters": {"from_id": from_id}}
+        envelope = self._read("POST", "/api/report/messages-inbox", json=body)
+        return parse_page(envelope.data, envelope.meta, parse_inbox_message, page)
 
     # -- login -------------------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from runner.api.client import IPPanelClient
 from runner.cli.base import (
     api_url_option,
     app_of,
@@ -22,7 +24,9 @@ from runner.cli.base import (
     skip_invalid_option,
 )
 from runner.cli.console import estimate_lines
-from runner.errors import InputError, InvalidCampaign
+from runner.errors import InputError, InvalidCampaign, Violation
+from runner.models import CampaignPlan
+from runner.preflight import AccountCheck
 from runner.pricing import estimate
 from runner.saved_plan import write_saved_plan
 from runner.schema import schema_path
@@ -71,7 +75,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool) ->
 @click.option(
     "--online",
     is_flag=True,
-    help="Also show the account's credit and a price estimate (needs credentials).",
+    help="Also check the sender and pattern against the account, and show the credit and "
+    "a price estimate (needs credentials).",
 )
 @sandbox_option
 @api_url_option
@@ -93,18 +98,16 @@ def plan(
 
     Batches are marked + send, = skip (already sent) or ? reconcile (a send whose
     outcome is unknown; apply looks it up before sending anything). With
-    --online (or --sandbox) the plan also shows the account's credit and a price
-    estimate from the API; nothing is sent either way.
+    --online (or --sandbox) the plan is also checked against the account (the
+    sender is one of its lines; the pattern exists, is active and gets its
+    variables) and shows the credit and a price estimate; nothing is sent.
     """
     app = app_of(ctx)
     plans, problems = plan_all(app, paths, skip_invalid=skip_invalid)
     print_plans(plans, fmt, sys.stdout)
-    if (online or sandbox) and plans and fmt != "json":
+    if (online or sandbox) and plans:
         with open_client(app, sandbox=sandbox, api_url=api_url) as client:
-            for shown in plans:
-                quote = estimate(shown, client)
-                for line in estimate_lines(quote):
-                    click.echo(f"{shown.campaign.name}: {line}")
+            problems += _online(plans, client, estimates=fmt != "json")
     if out_file is not None and plans:
         write_saved_plan(out_file, plans)
         click.echo(
@@ -114,6 +117,24 @@ def plan(
         raise InvalidCampaign(problems)
     if detailed_exitcode and any(b.action != "skip" for p in plans for b in p.batches):
         ctx.exit(CHANGES_PENDING)
+
+
+def _online(
+    plans: Sequence[CampaignPlan], client: IPPanelClient, *, estimates: bool
+) -> list[Violation]:
+    """Check each campaign against the account (errors returned, warnings printed); and,
+    unless the plan is JSON, print the credit and a price estimate."""
+    checker = AccountCheck(client)
+    problems: list[Violation] = []
+    for shown in plans:
+        findings = checker.check(shown)
+        for warning in findings.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems.extend(findings.errors)
+        if estimates:
+            for line in estimate_lines(estimate(shown, client)):
+                click.echo(f"{shown.campaign.name}: {line}")
+    return problems
 
 
 @cli.command()
