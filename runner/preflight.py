@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runner.api.client import IPPanelClient
-from runner.api.lookups import Pattern, all_sender_lines
+from runner.api.lookups import Pattern, all_sender_lines, line_key
 from runner.errors import ApiError, InvalidCampaign, Violation
 from runner.loader import load_document
 from runner.models import Campaign, CampaignPlan, Location
@@ -88,7 +88,7 @@ class AccountCheck:
             )
             return
         sender = campaign.sender or ""
-        if _line_key(sender) in {_line_key(n) for n in lines}:
+        if line_key(sender) in {line_key(n) for n in lines}:
             return
         shown = ", ".join(lines[:SHOWN]) + (
             f" and {len(lines) - SHOWN} more" if len(lines) > SHOWN else ""
@@ -217,12 +217,3 @@ def _values_problems(
 
 def _where(campaign: Campaign, path: tuple[str, ...]) -> Location:
     return load_document(campaign.path).location(path, key=True)
-
-
-def _line_key(number: str) -> str:
-    """A line without its formatting: ``+983000505``, ``983000505`` and ``03000505`` agree."""
-    key = re.sub(r"[^0-9A-Za-z]", "", number).upper()
-    for prefix in ("0098", "98", "0"):
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key

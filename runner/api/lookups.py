@@ -9,6 +9,7 @@ values, and the walks over their pages. Nothing here imports httpx: the calls ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -141,3 +142,12 @@ def iter_inbox(
         if len(seen) == before:
             return
         cursor = max(seen)
+
+
+def line_key(number: str) -> str:
+    """A line without its formatting: ``+983000505``, ``983000505`` and ``03000505`` agree."""
+    key = re.sub(r"[^0-9A-Za-z]", "", number).upper()
+    for prefix in ("0098", "98", "0"):
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key

@@ -4,14 +4,25 @@
 become exit codes; ``console`` the terminal output (progress, summaries). Each
 other module adds one command group when imported: ``plans`` (validate, plan,
 schema), ``sending`` (apply), ``report``, ``account`` (login), ``sandbox``, ``resolve``,
-``cancel``, ``status``, ``new``.
+``cancel``, ``status``, ``new``, ``replies``.
 """
 
 from __future__ import annotations
 
 import sys
 
-from runner.cli import account, cancel, new, plans, report, resolve, sandbox, sending, status
+from runner.cli import (
+    account,
+    cancel,
+    new,
+    plans,
+    replies,
+    report,
+    resolve,
+    sandbox,
+    sending,
+    status,
+)
 from runner.cli.base import AppContext, cli
 
 __all__ = [
@@ -22,6 +33,7 @@ __all__ = [
     "main",
     "new",
     "plans",
+    "replies",
     "report",
     "resolve",
     "sandbox",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from runner.cli.base import (
 )
 from runner.errors import InputError
 from runner.report.fmt import money
+from runner.safe_text import printable
 from runner.schedule import describe
 from runner.show import FORMAT_VERSION
 from runner.status import CampaignStatus, campaign_status
@@ -41,8 +41,7 @@ HEAD = (
     "COST (RIAL)",
     "LAST REPORT (TEHRAN)",
 )
-# Bidirectional overrides and isolates can make a terminal show text other than what it is.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 NUMERIC = frozenset({3, 4, 5, 6})
 MAX_CELL = 60
 
@@ -163,7 +162,4 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 def _clean(text: str, limit: int = MAX_CELL) -> str:
     """No control characters (terminal escapes from a file name), clipped to ``limit``."""
-    shown = "".join(
-        "?" if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS else c for c in text
-    )
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return printable(text, limit)
