@@ -27,7 +27,7 @@ from runner.models import (
     Template,
 )
 from runner.schema import validate_document
-from runner.sending_types import spec_of
+from runner.sending_types import FILE_RECIPIENTS_CEILING, spec_of
 
 
 def load_campaign(path: Path) -> Campaign:
@@ -139,10 +139,13 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
     problems: list[Violation] = []
     ceiling = spec_of(campaign.type).batch_size
     if campaign.batch_size > ceiling:
+        hint = ""
+        if campaign.type in ("normal", "webservice"):
+            hint = f"; type file sends up to {FILE_RECIPIENTS_CEILING:,} numbers in one request"
         problems.append(
             doc.location(("batch_size",)).violation(
                 f"batch_size {campaign.batch_size} is over the API's ceiling of "
-                f"{ceiling} recipients a request for type {campaign.type}"
+                f"{ceiling} recipients a request for type {campaign.type}{hint}"
             )
         )
     for index, target in enumerate(campaign.targeting):

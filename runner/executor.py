@@ -145,7 +145,7 @@ class Sender:
         body = request_body(batch, file_name=f"{self.plan.campaign.name}-{number:04d}.csv")
         client = self.seams.client
         if "form" in body:
-            files = [(f["name"], f["content"]) for f in body["files"]]
+            files = [(f["name"], str(f["content"])) for f in body["files"]]
             return client.send_multipart(body["form"], files).outbox_ids
         return client.send(body).outbox_ids
 

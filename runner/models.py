@@ -16,7 +16,14 @@ from typing import Any, Literal
 from runner.errors import Violation
 
 SendingType = Literal[
-    "normal", "webservice", "peer_to_peer", "peer_to_peer_file", "postal_code", "pattern", "votp"
+    "normal",
+    "webservice",
+    "file",
+    "peer_to_peer",
+    "peer_to_peer_file",
+    "postal_code",
+    "pattern",
+    "votp",
 ]
 Action = Literal["send", "skip", "reconcile"]
 

@@ -21,16 +21,17 @@ from runner.models import (
     Batch,
     Campaign,
     CampaignPlan,
+    InlineNumber,
     Message,
     Recipient,
     RecipientStats,
     Sample,
 )
 from runner.parts import count_parts, parts_problem
-from runner.recipients import iter_recipients
+from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
 from runner.render import CompiledTemplate, compile_template
 from runner.schedule import api_time, resolve_schedule
-from runner.sending_types import spec_of
+from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, spec_of
 
 VOTP_CODE = re.compile(r"^[0-9]{1,14}$")
 MAX_REPORTED_ERRORS = 10
@@ -96,6 +97,7 @@ def build_plan(
     distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
     parts = collector.parts
     part_counts = [(parts.get(t) or count_parts(t).parts, n) for t, n in distinct if t]
+    audience = sum(n for _, n in distinct)
     return CampaignPlan(
         campaign=campaign,
         send_time=send_time,
@@ -105,6 +107,19 @@ def build_plan(
         max_parts=max((p for p, _ in part_counts), default=1 if distinct else 0),
         total_parts=sum(p * n for p, n in part_counts) or sum(n for _, n in distinct),
         skipped_recipients=collector.skipped,
+        notes=_file_suggestion(campaign, len(batches), audience),
+    )
+
+
+def _file_suggestion(campaign: Campaign, batches: int, recipients: int) -> tuple[str, ...]:
+    """Many one-text requests mean as many separate reviews; ``type: file`` needs one."""
+    if campaign.type not in ("normal", "webservice") or recipients <= API_BATCH_CEILING:
+        return ()
+    return (
+        f"{recipients:,} recipients go out as {batches:,} separate {campaign.type} requests, "
+        f"each reviewed on its own by IPPanel ({batches:,} reviews: one can be approved while "
+        f"another is rejected, leaving the campaign half sent). type: file sends up to "
+        f"{FILE_RECIPIENTS_CEILING:,} recipients as one upload: one review, one outbox.",
     )
 
 
@@ -231,8 +246,36 @@ def _pattern_batches(
 
 def _cut(campaign: Campaign, fields: Mapping[str, Any], c: _Collector) -> list[Batch]:
     """Cut grouped texts into requests as the sending type does (``batch_size`` at most)."""
-    group = spec_of(campaign.type).group
-    return [_batch(campaign, fields, messages) for messages in group(c.groups, campaign.batch_size)]
+    spec = spec_of(campaign.type)
+    cuts = spec.group(c.groups, campaign.batch_size)
+    if spec.typed_apart:
+        typed = _typed_numbers(campaign)
+        cuts = (_set_apart(messages, typed) for messages in cuts)
+    return [_batch(campaign, fields, messages) for messages in cuts]
+
+
+def _typed_numbers(campaign: Campaign) -> frozenset[str]:
+    """The numbers written in the campaign file itself (not read from a data file)."""
+    typed = set()
+    for source in campaign.recipients:
+        if isinstance(source, InlineNumber):
+            try:
+                typed.add(normalize_phone(source.value))
+            except InvalidNumber:
+                continue  # already reported (or skipped) by the recipients stage
+    return frozenset(typed)
+
+
+def _set_apart(messages: tuple[Message, ...], typed: frozenset[str]) -> tuple[Message, ...]:
+    """``(upload, typed)``: one text's recipients, those typed in the campaign second."""
+    (message,) = messages
+    if not typed:
+        return messages
+    uploaded = tuple(p for p in message.recipients if p not in typed)
+    others = tuple(p for p in message.recipients if p in typed)
+    if not others:
+        return messages
+    return Message(message.text, uploaded), Message(message.text, others)
 
 
 def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...]) -> Batch:
@@ -246,5 +289,17 @@ def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Messag
 
 
 def request_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
-    """The exact body apply sends for ``batch`` (multipart: ``{"form", "files"}``)."""
+    """The exact body apply sends for ``batch`` (multipart: ``{"form", "files"}``).
+
+    Uploaded files' ``content`` is the whole text; ``streamed_body`` leaves it a
+    ``LazyText`` (for a million-row upload, written or sent chunk by chunk).
+    """
+    body = streamed_body(batch, file_name=file_name)
+    for upload in body.get("files", ()):
+        upload["content"] = str(upload["content"])
+    return body
+
+
+def streamed_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
+    """``request_body`` with every uploaded file's ``content`` a ``LazyText``."""
     return spec_of(batch.sending_type).body(batch.fields, batch.messages, file_name)

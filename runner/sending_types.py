@@ -4,29 +4,33 @@ A row says what templates see (``personalized``), whether the body carries a
 ``from_number``, whether ``send/calculate-price`` can estimate it, how many
 recipients (rows, for files) one request takes, how rendered texts are cut into
 requests (``group``), how a request body is laid out (``body``), the type-specific
-body fields taken from the campaign (``fields``) and which type a test send uses.
-Adding a sending type means adding a row here (and its branch in the JSON Schema).
-Nothing here does I/O.
+body fields taken from the campaign (``fields``), which type a test send uses, and
+whether numbers typed in the campaign file ride apart from the uploaded file
+(``typed_apart``). Adding a sending type means adding a row here (and its branch in
+the JSON Schema). Multipart bodies are ``{"form": {...}, "files": [{"name",
+"content"}]}`` with a ``runner.uploads.LazyText`` content. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from runner.models import Campaign, Message, Targeting
+from runner.uploads import personal_csv, recipients_csv
 
 API_BATCH_CEILING = 1000
 FILE_ROWS_CEILING = 10_000
+FILE_RECIPIENTS_CEILING = 1_000_000
 GENDER_CODES = {"all": 0, "male": 1, "female": 2}
 
 Groups = Mapping[str, Sequence[str]]
 # Rendered texts (each with its recipients, in first-seen order) → the messages of each request.
 Grouping = Callable[[Groups, int], Iterator[tuple[Message, ...]]]
 # (small body fields, the request's messages, the upload's file name) → the exact body.
+# With ``typed_apart``, a request's first message is the upload's and a second one, if
+# any, holds the numbers typed in the campaign file (same text).
 BodyLayout = Callable[[Mapping[str, Any], Sequence[Message], str], dict[str, Any]]
 
 
@@ -44,6 +48,7 @@ class SendingTypeSpec:
     body: BodyLayout
     fields: Callable[[Campaign], Mapping[str, Any]]
     test_as: str  # the sending type a test send (``--test-to``) uses
+    typed_apart: bool = False  # numbers typed in the campaign go apart from the upload
 
 
 def _one_text_chunks(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
@@ -109,12 +114,23 @@ def _file_body(
     fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
 ) -> dict[str, Any]:
     f, send_time = _split_send_time(fields)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("recipient", "message"))
-    for message in messages:
-        writer.writerows((phone, message.text) for phone in message.recipients)
-    return {"form": {**f, **send_time}, "files": [{"name": file_name, "content": out.getvalue()}]}
+    upload = {"name": file_name, "content": personal_csv(messages)}
+    return {"form": {**f, **send_time}, "files": [upload]}
+
+
+def _recipients_file_body(
+    fields: Mapping[str, Any], messages: Sequence[Message], file_name: str
+) -> dict[str, Any]:
+    """One text; the numbers in a ``phone_number`` CSV, typed ones as ``other_recipients[]``."""
+    f, send_time = _split_send_time(fields)
+    uploaded, *typed = messages
+    form: dict[str, Any] = {**f, "message": uploaded.text}
+    others = [phone for message in typed for phone in message.recipients]
+    if others:
+        # Repeated form fields on the wire, one a number, as PHP reads ``name[]``.
+        form["other_recipients[]"] = others
+    upload = {"name": file_name, "content": recipients_csv(uploaded.recipients)}
+    return {"form": {**form, **send_time}, "files": [upload]}
 
 
 def _single_message(
@@ -184,9 +200,20 @@ def _row(
     batch_size: int = API_BATCH_CEILING,
     fields: Callable[[Campaign], Mapping[str, Any]] = _no_fields,
     test_as: str = "webservice",
+    typed_apart: bool = False,
 ) -> SendingTypeSpec:
     return SendingTypeSpec(
-        name, personalized, renders, has_sender, priced, batch_size, group, body, fields, test_as
+        name,
+        personalized,
+        renders,
+        has_sender,
+        priced,
+        batch_size,
+        group,
+        body,
+        fields,
+        test_as,
+        typed_apart,
     )
 
 
@@ -195,6 +222,13 @@ SPECS: dict[str, SendingTypeSpec] = {
     for spec in (
         _row("normal", group=_one_text_chunks, body=_one_text_body),
         _row("webservice", group=_one_text_chunks, body=_one_text_body),
+        _row(
+            "file",
+            group=_one_text_chunks,
+            body=_recipients_file_body,
+            batch_size=FILE_RECIPIENTS_CEILING,
+            typed_apart=True,
+        ),
         _row("peer_to_peer", group=_packed, body=_peer_to_peer_body, personalized=True),
         _row(
             "peer_to_peer_file",

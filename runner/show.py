@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from runner.models import CampaignPlan
-from runner.planner import request_body
+from runner.models import Batch, CampaignPlan
+from runner.planner import streamed_body
 from runner.schedule import api_time, cancel_deadline, describe
+from runner.uploads import LazyText
 
 FORMAT_VERSION = 1
 SHOWN_BATCHES = 20
@@ -72,7 +73,7 @@ def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             out.write(f"  {label:<11} {value}\n")
         out.write("\n")
         for batch in plan.batches[:SHOWN_BATCHES]:
-            texts = len(batch.messages)
+            texts = len({m.text for m in batch.messages})
             extra = f", {texts} distinct texts" if texts > 1 else ""
             out.write(
                 f"  {SYMBOLS[batch.action]} {batch.action:<9} {batch.key}  {batch.sending_type}  "
@@ -155,19 +156,42 @@ def write_json(
         out.write(("," if index else "") + "\n  " + json.dumps(head, ensure_ascii=False)[:-1])
         out.write(', "batches": [')
         for number, batch in enumerate(plan.batches):
-            item = {
-                "key": batch.key,
-                "action": batch.action,
-                "sending_type": batch.sending_type,
-                "recipients": batch.recipient_count,
-                # Batches known only from the lockfile (skip, reconcile) have no body to show.
-                "request": request_body(batch, file_name=f"{c.name}-{number + 1:04d}.csv")
-                if batch.messages
-                else None,
-            }
-            out.write(("," if number else "") + "\n    " + json.dumps(item, ensure_ascii=False))
+            out.write(("," if number else "") + "\n    ")
+            _write_batch(batch, f"{c.name}-{number + 1:04d}.csv", out)
         out.write("\n  ]}")
     out.write("\n]}\n")
+
+
+def _write_batch(batch: Batch, file_name: str, out: TextIO) -> None:
+    """One batch as ``json.dumps`` would write it, uploaded files streamed chunk by chunk."""
+    item = {
+        "key": batch.key,
+        "action": batch.action,
+        "sending_type": batch.sending_type,
+        "recipients": batch.recipient_count,
+    }
+    out.write(json.dumps(item, ensure_ascii=False)[:-1] + ', "request": ')
+    if not batch.messages:
+        # Batches known only from the lockfile (skip, reconcile) have no body to show.
+        out.write("null}")
+        return
+    body = streamed_body(batch, file_name=file_name)
+    if "files" not in body:
+        out.write(json.dumps(body, ensure_ascii=False) + "}")
+        return
+    out.write('{"form": ' + json.dumps(body["form"], ensure_ascii=False) + ', "files": [')
+    for index, upload in enumerate(body["files"]):
+        name = json.dumps(upload["name"], ensure_ascii=False)
+        out.write(("," if index else "") + '{"name": ' + name + ', "content": "')
+        _write_string_body(upload["content"], out)
+        out.write('"}')
+    out.write("]}}")
+
+
+def _write_string_body(text: LazyText, out: TextIO) -> None:
+    # JSON escapes character by character, so the escaped chunks join up to the escaped whole.
+    for chunk in text.chunks():
+        out.write(json.dumps(chunk, ensure_ascii=False)[1:-1])
 
 
 def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:

@@ -16,6 +16,7 @@ def test_every_sending_type_has_an_example() -> None:
     assert kinds == {
         "normal",
         "webservice",
+        "file",
         "peer_to_peer",
         "peer_to_peer_file",
         "postal_code",

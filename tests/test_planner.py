@@ -357,5 +357,5 @@ def test_batch_size_over_the_api_ceiling_is_an_error(tmp_path: Path) -> None:
     )
     assert found == [
         "c.yaml:7:13: batch_size 5000 is over the API's ceiling of 1000 recipients a request "
-        "for type webservice"
+        "for type webservice; type file sends up to 1,000,000 numbers in one request"
     ]
