@@ -1,4 +1,5 @@
-"""Body parsers for each sending type the sandbox supports (postal_code is in ``postal``).
+"""Body parsers for each sending type the sandbox supports (``file`` is in ``file_send``,
+postal_code in ``postal``).
 
 A parser checks the fields of its type, records problems in ``Errors`` and returns
 the bulks to create; the 404 for an unknown pattern is raised only once the
@@ -13,6 +14,7 @@ import re
 from typing import Any
 
 from runner.sandbox import seed
+from runner.sandbox.file_send import parse_file
 from runner.sandbox.multipart import Body, UploadedFile
 from runner.sandbox.postal import parse_postal_code
 from runner.sandbox.send import (
@@ -156,6 +158,7 @@ def parse_votp(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:
 PARSERS: dict[str, Parser] = {
     "normal": parse_webservice,
     "webservice": parse_webservice,
+    "file": parse_file,
     "peer_to_peer": parse_peer_to_peer,
     "peer_to_peer_file": parse_peer_to_peer_file,
     "postal_code": parse_postal_code,
