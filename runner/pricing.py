@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from runner.api.client import IPPanelClient
 from runner.api.types import PriceQuote
 from runner.models import CampaignPlan
+from runner.operators import is_mci
 from runner.parts import count_parts
 from runner.sending_types import spec_of
-
-# MCI (Hamrah-e Aval) mobile prefixes: 0910–0919 and 0990–0994.
-MCI_PREFIXES = tuple(f"+98{p}" for p in [*range(910, 920), *range(990, 995)])
 
 
 @dataclass(frozen=True)
@@ -27,10 +25,6 @@ class Estimate:
     credit: float | None
     cost: float | None
     note: str = ""
-
-
-def is_mci(phone: str) -> bool:
-    return phone.startswith(MCI_PREFIXES)
 
 
 def estimate(plan: CampaignPlan, client: IPPanelClient) -> Estimate:

@@ -73,8 +73,10 @@ def report(
     """Follow up a sent campaign: delivery per batch, operator and recipient.
 
     Writes <stem>.report.json, .report.md and .report.html beside each campaign
-    and prints a short summary. Exit code 1 when a batch was rejected, ran out
-    of credit, failed in the system, or is still unresolved.
+    and prints a short summary. What can no longer change is kept in
+    <stem>.report.cache.json, so running it again asks the API only about the
+    rest. Exit code 1 when a batch was rejected, ran out of credit, failed in
+    the system, or is still unresolved.
     """
     app = app_of(ctx)
     options = ReportOptions(
@@ -104,6 +106,11 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
             err=True,
         )
 
+    cache = reports.cache_path(campaign.path)
+
+    def warn(message: str) -> None:
+        click.echo(f"{campaign.name}: warning: {message}", err=True)
+
     try:
         if options.watch:
             result = reports.watch(
@@ -115,10 +122,18 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
                 now=app.now,
                 progress=shown.update,
                 waiting_for=waiting_for,
+                cache=cache,
+                warn=warn,
             )
         else:
             result = reports.build_report(
-                campaign, lock, client, now=app.now(), progress=shown.update
+                campaign,
+                lock,
+                client,
+                now=app.now(),
+                progress=shown.update,
+                cache=cache,
+                warn=warn,
             )
     finally:
         shown.close()

@@ -1,14 +1,16 @@
 """The follow-up delivery report (``ippanel-run report``): fetch, aggregate, write.
 
 ``build_report`` (or ``watch``, which first waits for every outbox to reach a final
-state) reads the lockfile's outbox ids through the API client and returns a
-``Report``; ``write_report`` writes ``<stem>.report.json`` / ``.md`` / ``.html``
-(and ``.csv``) beside the campaign; ``summary_lines`` sums it up for stdout;
+state) reads the lockfile's outbox ids through the API client (and what is final
+from the cache beside the report, ``cache_path``) and returns a ``Report``;
+``write_report`` writes ``<stem>.report.json`` / ``.md`` / ``.html`` (and ``.csv``)
+beside the campaign; ``summary_lines`` sums it up for stdout;
 ``needs_attention`` tells the CLI to exit 1.
 """
 
 from __future__ import annotations
 
+from runner.report.cache import cache_path
 from runner.report.fetch import build_report, watch
 from runner.report.model import (
     BatchResult,
@@ -35,6 +37,7 @@ __all__ = [
     "RecipientResult",
     "Report",
     "build_report",
+    "cache_path",
     "needs_attention",
     "render_csv",
     "render_html",

@@ -92,7 +92,7 @@ class OutboxResult:
     send_at: int | None
     reject_comment: str | None
     counts: Counts
-    # bulk_stats: category → operator → language → messages
+    # bulk_stats' shape, counted from the recipients: category → operator → language → messages
     stats: Mapping[str, Mapping[str, Mapping[str, int]]] = field(default_factory=dict)
 
     @property
@@ -199,7 +199,7 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class OperatorRow:
-    """One operator's messages by bulk_stats category, summed over every outbox."""
+    """One operator's messages by bulk_stats category (from the recipients), over every outbox."""
 
     operator: str
     by_category: Mapping[str, Mapping[str, int]]  # category → language → messages

@@ -113,7 +113,10 @@ def _operators(report: Report) -> str:
         [_td(op.operator)] + [_td(number(op.count(c)), True) for c, _ in OPERATOR_COLUMNS]
         for op in report.operators
     ]
-    intro = tag("p", "Messages per operator, as the API's bulk statistics count them.")
+    intro = tag(
+        "p",
+        "Messages per operator (by number prefix), counted from each recipient's delivery status.",
+    )
     return (
         f"<section>\n<h2>Operators</h2>\n{intro}\n{operator_bars(report)}\n"
         f"{_table(head, rows)}\n</section>"

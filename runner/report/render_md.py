@@ -102,7 +102,7 @@ def _operators(report: Report) -> str:
     rows = [
         "## Operators",
         "",
-        "Messages per operator, as the API's bulk statistics count them.",
+        "Messages per operator (by number prefix), counted from each recipient's delivery status.",
         "",
         f"| Operator | {header} |",
         "|---|" + "---:|" * len(OPERATOR_COLUMNS),
