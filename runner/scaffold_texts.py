@@ -59,6 +59,21 @@ SKELETONS: dict[str, Skeleton] = {
     "normal": Skeleton(
         "one text to every recipient (the older 'normal' type)", ONE_TEXT, "txt", _NUMBERS_TXT
     ),
+    "file": Skeleton(
+        "one text to up to 1,000,000 recipients, uploaded as one CSV: one request, one review",
+        """\
+sender: "+983000505"              # one of your lines (Panel → Numbers); checked with plan --online
+vars:                             # values the message can use
+  shop: فروشگاه نارنج
+message: |                        # one text for everyone: only vars here, no per-recipient fields
+  {{ shop }}: حراج آخر فصل از امروز تا جمعه.
+recipients:                       # numbers from files are uploaded as one phone_number CSV;
+  - file: <DATA>                  # numbers written here go along as other_recipients
+    phone_column: phone
+""",
+        "csv",
+        _PEOPLE_CSV,
+    ),
     "peer_to_peer": Skeleton(
         "a personal text for each recipient, from the columns of a CSV file",
         """\
