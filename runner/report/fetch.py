@@ -129,7 +129,7 @@ class Fetcher:
 
     def report(self, campaign: Campaign, now: datetime) -> Report:
         """The report as of the last ``refresh``."""
-        records = sorted(self.lock.batches.values(), key=lambda r: (r.attempted_at, r.key))
+        records = sorted(self.lock.batches.values(), key=send_order)
         results = {i: self._result(i) for i in self.owner}
         batches = tuple(_batch(r, results) for r in records)
         recipients = tuple(
@@ -249,6 +249,8 @@ def outbox_result(row: OutboxRow, recipients: tuple[RecipientResult, ...] | None
         reject_comment=row.reject_comment or None,
         counts=counts,
         stats=stats,
+        message=row.message,
+        sender=row.sender,
     )
 
 
@@ -264,6 +266,12 @@ def _stats(text: str, recipients: Iterable[RecipientResult]) -> Stats:
     return stats
 
 
+def send_order(record: BatchRecord) -> tuple[int, int, str]:
+    """Batches as they were sent: by attempt time, then by outbox id (ids grow as the API
+    creates them, and batches sent in the same second are told apart by them)."""
+    return (record.attempted_at, min(record.outbox_ids, default=2**62), record.key)
+
+
 def _batch(record: BatchRecord, results: Mapping[int, OutboxResult]) -> BatchResult:
     outboxes = tuple(results[i] for i in record.outbox_ids) if record.state == "sent" else ()
     return BatchResult(
@@ -273,6 +281,7 @@ def _batch(record: BatchRecord, results: Mapping[int, OutboxResult]) -> BatchRes
         recipients=record.recipients,
         outboxes=outboxes,
         error=record.error,
+        attempted_at=record.attempted_at,
     )
 
 

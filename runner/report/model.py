@@ -1,7 +1,8 @@
 """The delivery report as data: frozen results and their JSON.
 
-``Report.to_json`` is the
-``<stem>.report.json`` contract described by ``schemas/report.schema.json``;
+``Report.to_json`` is most of the
+``<stem>.report.json`` contract described by ``schemas/report.schema.json``
+(``write.render_json`` adds the campaign facts and recipients per operator);
 phone numbers appear in it only under ``failures``.
 """
 
@@ -94,6 +95,8 @@ class OutboxResult:
     counts: Counts
     # bulk_stats' shape, counted from the recipients: category → operator → language → messages
     stats: Mapping[str, Mapping[str, Mapping[str, int]]] = field(default_factory=dict)
+    message: str = ""  # the text as the API shows it (for patterns, maybe the pattern's)
+    sender: str = ""
 
     @property
     def final(self) -> bool:
@@ -127,6 +130,7 @@ class BatchResult:
     recipients: int
     outboxes: tuple[OutboxResult, ...]
     error: str = ""
+    attempted_at: int = 0  # when its request was made (unix seconds; 0 if unknown)
 
     @property
     def outbox_ids(self) -> tuple[int, ...]:
