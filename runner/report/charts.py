@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from runner.report.fmt import number, percent
-from runner.report.model import Report
-from runner.report.words import OPERATOR_COLUMNS
+from runner.report.facts import OperatorLine
+from runner.report.model import Counts, Report
+from runner.report.words import OUTCOMES
 
 WIDTH = 720
-LABEL_WIDTH = 150
+LABEL_WIDTH = 180
 VALUE_WIDTH = 130
 BAR_HEIGHT = 28
 ROW_HEIGHT = 40
@@ -22,13 +22,13 @@ COLOURS = {
     "recipients": "#64748b",
     "sent": "#2563eb",
     "delivered": "#16a34a",
-    "failed": "#dc2626",
-    "blacklist": "#374151",
+    "not_delivered": "#dc2626",
+    "blacklisted": "#374151",
     "pending": "#f59e0b",
-    "sent_no_report": "#93c5fd",
 }
-# bulk_stats category → colour key (the API's "sent" means sent without a delivery report yet)
-CATEGORY_COLOURS = {"sent": "sent_no_report"}
+# The outcomes an operator's stacked bar is cut into, in order.
+STACKED = ("delivered", "not_delivered", "blacklisted", "pending")
+LABELS = {key: label for key, label, _ in OUTCOMES}
 
 
 def _bar_width(value: int, largest: int) -> float:
@@ -52,58 +52,63 @@ def _text(x: float, y: float, text: str, anchor: str = "start", weight: str = "n
 
 
 def funnel(report: Report) -> str:
-    """Recipients → sent → delivered, each as a bar scaled to the recipients."""
+    """Recipients → sent → delivered, not delivered, blacklisted, pending: bars on one scale."""
     totals = report.totals()
     whole = int(totals["recipients"])
-    steps = (("Recipients", "recipients"), ("Sent", "sent"), ("Delivered", "delivered"))
     body: list[str] = []
-    for row, (label, key) in enumerate(steps):
+    for row, (key, label, _) in enumerate(OUTCOMES):
         value = int(totals[key])
         y = 10 + row * ROW_HEIGHT
         width = _bar_width(value, whole)
         middle = y + BAR_HEIGHT / 2
+        shown = f"{value:,}" if key == "recipients" else f"{value:,} ({_share(value, whole)})"
         body += [
             _text(0, middle, label, weight="bold"),
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" rx="3" '
-            f'fill="{COLOURS[key]}"><title>{label}: {number(value)}</title></rect>',
-            _text(LABEL_WIDTH + width + 8, middle, f"{number(value)} ({percent(value, whole)})"),
+            f'fill="{COLOURS[key]}"><title>{label}: {value:,}</title></rect>',
+            _text(LABEL_WIDTH + width + 8, middle, shown),
         ]
-    return _svg(20 + len(steps) * ROW_HEIGHT, "Delivery funnel: recipients, sent, delivered", body)
+    steps = ", ".join(label.lower() for _, label, _ in OUTCOMES)
+    return _svg(20 + len(OUTCOMES) * ROW_HEIGHT, f"Delivery funnel: {steps}", body)
 
 
-def operator_bars(report: Report) -> str:
-    """One stacked bar per operator: delivered, not delivered, blacklisted, pending, no report."""
-    largest = max(
-        (sum(op.count(c) for c, _ in OPERATOR_COLUMNS) for op in report.operators), default=0
-    )
+def operator_bars(lines: Sequence[OperatorLine]) -> str:
+    """One stacked bar per operator row: delivered, not delivered, blacklisted, pending."""
+    largest = max((line.counts.total for line in lines), default=0)
     body = _legend()
-    for row, op in enumerate(report.operators):
+    for row, line in enumerate(lines):
         y = 40 + row * ROW_HEIGHT
-        body.append(_text(0, y + BAR_HEIGHT / 2, op.operator, weight="bold"))
+        body.append(_text(0, y + BAR_HEIGHT / 2, line.name, weight="bold"))
         x = float(LABEL_WIDTH)
-        for category, label in OPERATOR_COLUMNS:
-            value = op.count(category)
+        for key in STACKED:
+            value = _count(line.counts, key)
             width = _bar_width(value, largest)
             if width > 0:
-                colour = COLOURS[CATEGORY_COLOURS.get(category, category)]
                 body.append(
                     f'<rect x="{round(x, 1)}" y="{y}" width="{width}" height="{BAR_HEIGHT}" '
-                    f'fill="{colour}"><title>{escape(op.operator)} {label}: {number(value)}'
-                    "</title></rect>"
+                    f'fill="{COLOURS[key]}"><title>{escape(line.name)} {LABELS[key].lower()}: '
+                    f"{value:,}</title></rect>"
                 )
             x += width
-        total = sum(op.count(c) for c, _ in OPERATOR_COLUMNS)
-        body.append(_text(x + 8, y + BAR_HEIGHT / 2, number(total)))
-    height = 50 + max(len(report.operators), 1) * ROW_HEIGHT
-    return _svg(height, "Messages per operator by delivery outcome", body)
+        body.append(_text(x + 8, y + BAR_HEIGHT / 2, f"{line.counts.total:,}"))
+    height = 50 + max(len(lines), 1) * ROW_HEIGHT
+    return _svg(height, "Recipients per operator by delivery outcome", body)
+
+
+def _count(counts: Counts, key: str) -> int:
+    return int(counts.to_json()[key])
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
 def _legend() -> list[str]:
     items: list[str] = []
     x = 0
-    for category, label in OPERATOR_COLUMNS:
-        colour = COLOURS[CATEGORY_COLOURS.get(category, category)]
-        items.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{colour}"/>')
+    for key in STACKED:
+        label = LABELS[key].lower()
+        items.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{COLOURS[key]}"/>')
         items.append(_text(x + 20, 13, label))
         x += 30 + 7 * len(label)
     return items

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
 
-from runner.report.model import Report
-from runner.report.words import state_name
+from runner.report.facts import Facts, campaign_facts
+from runner.report.model import BatchResult, Report
+from runner.report.words import OUTCOMES, state_name
+from runner.schedule import describe
 
 # Arabic-script letters (Persian included): text holding any is laid out right to left.
 PERSIAN = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
@@ -14,13 +17,7 @@ SHOWN_IDS = 4
 ATTENTION = (
     "a batch was rejected, not paid for or failed, or is unresolved; see the notes under Batches."
 )
-SUMMARY_ROWS = (
-    ("Sent", "sent"),
-    ("Delivered", "delivered"),
-    ("Not delivered", "not_delivered"),
-    ("Blacklisted", "blacklisted"),
-    ("Pending (no final status yet)", "pending"),
-)
+MAX_TEXT = 1400  # the API's longest message
 
 
 def is_persian(text: str) -> bool:
@@ -62,7 +59,65 @@ def status_sentence(report: Report) -> str:
     if not waiting:
         return f"All {len(outboxes):,} outbox(es) have reached a final state."
     states = " / ".join(sorted({state_name(o.state_id) for o in waiting}))
+    facts = campaign_facts(report)
+    if facts.scheduled and facts.when is not None:
+        return (
+            f"Scheduled: it goes out at {facts.when.short}; until then its {len(waiting):,} "
+            f"outbox(es) wait ({states}). Run the report again after it went out."
+        )
     return (
         f"{len(waiting):,} of {len(outboxes):,} outbox(es) are still in progress ({states}); "
         "these numbers will change: run the report again, or with --watch."
     )
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """One line of at most ``limit`` characters (line breaks become spaces)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def generated(report: Report) -> str:
+    """When the report was made: Tehran time in the Solar Hijri calendar, and UTC."""
+    view = describe(report.generated_at)
+    return f"{view.jalali_clock} Tehran ({report.generated_at:%Y-%m-%d %H:%M} UTC)"
+
+
+def fact_rows(facts: Facts) -> Iterator[tuple[str, str, str]]:
+    """(label, text, command) rows of the campaign facts, in reading order; ``command`` is
+    a command line to show as code after the text (or empty)."""
+    if facts.message:
+        label = "Message" if facts.texts == 1 else f"Message (one of {facts.texts:,} texts)"
+        yield label, clip(facts.message), ""
+    if facts.types:
+        yield "Type", ", ".join(facts.types), ""
+    if facts.senders:
+        yield "Sender", ", ".join(facts.senders), ""
+    when, until = facts.when, facts.cancel_until
+    if when is not None and until is not None:
+        label = "Scheduled for" if facts.scheduled else "Sent" if facts.final else "Submitted"
+        yield label, when.line, ""
+        if facts.scheduled:
+            text = f"possible until {until.short}, 5 minutes before it goes out:"
+            yield "Cancel", text, facts.cancel_command
+    per = facts.cost_per_delivered
+    each = f"; {round(per):,} Rial per delivered message" if per is not None else ""
+    yield "Cost", f"{money(facts.cost)} Rial{each}", ""
+
+
+def outcome_rows(report: Report) -> Iterator[tuple[str, int, str, str]]:
+    """(label, recipients, share, meaning) for each step of the delivery funnel."""
+    totals = report.totals()
+    whole = int(totals["recipients"])
+    for key, label, meaning in OUTCOMES:
+        value = int(totals[key])
+        yield label, value, "" if key == "recipients" else percent(value, whole), meaning
+
+
+def sent_at(batch: BatchResult) -> str:
+    """When a batch went out (Tehran, Solar Hijri): its outboxes' creation, else its attempt."""
+    times = [o.created_at for o in batch.outboxes if o.created_at] or [batch.attempted_at]
+    first = min(t for t in times)
+    if not first:
+        return "–"
+    return describe(datetime.fromtimestamp(first, timezone.utc)).jalali_clock

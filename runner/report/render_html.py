@@ -10,19 +10,22 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from runner.report.charts import funnel, operator_bars
+from runner.report.facts import campaign_facts, operator_rows
 from runner.report.fmt import (
     ATTENTION,
-    SUMMARY_ROWS,
+    fact_rows,
+    generated,
     id_list,
     is_persian,
     money,
     number,
-    percent,
+    outcome_rows,
+    sent_at,
     short_key,
     status_sentence,
 )
-from runner.report.model import Report, needs_attention
-from runner.report.words import OPERATOR_COLUMNS, STATES, status_name
+from runner.report.model import Counts, Report, needs_attention
+from runner.report.words import STATES, status_name
 
 SHOWN_FAILURES = 1000
 CSS = """
@@ -35,6 +38,8 @@ th { background: #f3f4f6; } td.n, th.n { text-align: right; font-variant-numeric
 code { background: #f3f4f6; padding: 1px 4px; border-radius: 3px; }
 .attention { background: #fef2f2; border-left: 4px solid #dc2626; padding: 8px 12px; }
 .muted { color: #4b5563; } .chart { display: block; margin: 12px 0; font-size: 13px; }
+table.facts th { text-align: left; white-space: nowrap; } table.facts td { max-width: 820px; }
+table.batches th, table.batches td { padding: 4px 6px; font-size: 14px; }
 .chart text { fill: #111827; } [dir="rtl"] { text-align: right; }
 """
 
@@ -45,9 +50,12 @@ def tag(name: str, text: str, attrs: str = "") -> str:
     return f"<{name}{attrs}{direction}>{escape(text)}</{name}>"
 
 
-def _table(head: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
+def _table(head: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], kind: str = "") -> str:
     """A table; ``head`` is (label, numeric) and each row's cells are already HTML."""
-    out = ["<table>", "<tr>" + "".join(_th(label, n) for label, n in head) + "</tr>"]
+    out = [
+        f'<table class="{kind}">' if kind else "<table>",
+        "<tr>" + "".join(_th(label, n) for label, n in head) + "</tr>",
+    ]
     out += ["<tr>" + "".join(row) + "</tr>" for row in rows]
     out.append("</table>")
     return "\n".join(out)
@@ -64,8 +72,8 @@ def _td(text: str, numeric: bool = False) -> str:
 def render_html(report: Report) -> str:
     """The whole HTML page, ending in a newline."""
     title = f"Delivery report: {report.campaign}"
-    body = [_head(report), _summary(report), _operators(report), _batches(report)]
-    body += [_failures(report), _legend()]
+    body = [_head(report), _campaign(report), _summary(report), _operators(report)]
+    body += [_batches(report), _failures(report), _legend()]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -82,7 +90,7 @@ def _head(report: Report) -> str:
     parts.append(
         tag(
             "p",
-            f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from {report.lockfile} "
+            f"Generated {generated(report)} from {report.lockfile} "
             f"(campaign {report.campaign_file}). {status_sentence(report)}",
             ' class="muted"',
         )
@@ -92,46 +100,60 @@ def _head(report: Report) -> str:
     return "<header>\n" + "\n".join(parts) + "\n</header>"
 
 
+def _campaign(report: Report) -> str:
+    rows = []
+    for label, text, command in fact_rows(campaign_facts(report)):
+        shown = tag("span", text) + (f" <code>{escape(command)}</code>" if command else "")
+        rows.append(f"<tr>{tag('th', label)}<td>{shown}</td></tr>")
+    table = '<table class="facts">\n' + "\n".join(rows) + "\n</table>"
+    return f"<section>\n<h2>The campaign</h2>\n{table}\n</section>"
+
+
 def _summary(report: Report) -> str:
-    totals = report.totals()
-    whole = totals["recipients"]
-    rows = [[_td("Recipients"), _td(number(whole), True), _td("")]]
-    rows += [
-        [_td(label), _td(number(totals[key]), True), _td(percent(totals[key], whole), True)]
-        for label, key in SUMMARY_ROWS
+    rows = [
+        [_td(label), _td(number(value), True), _td(share, True), _td(meaning)]
+        for label, value, share, meaning in outcome_rows(report)
     ]
-    rows.append([_td("Cost (Rial)"), _td(money(totals["cost"]), True), _td("")])
-    table = _table([("", False), ("Recipients", True), ("Share", True)], rows)
-    return f"<section>\n<h2>Summary</h2>\n{funnel(report)}\n{table}\n</section>"
+    head = [("", False), ("Recipients", True), ("Share", True), ("What it means", False)]
+    return f"<section>\n<h2>Delivery</h2>\n{funnel(report)}\n{_table(head, rows)}\n</section>"
 
 
 def _operators(report: Report) -> str:
-    if not report.operators:
+    lines = operator_rows(report)
+    if not lines:
         return ""
-    head = [("Operator", False)] + [(label, True) for _, label in OPERATOR_COLUMNS]
-    rows = [
-        [_td(op.operator)] + [_td(number(op.count(c)), True) for c, _ in OPERATOR_COLUMNS]
-        for op in report.operators
+    head = [("Operator", False)] + [
+        (label, True)
+        for label in ("Recipients", "Delivered", "Not delivered", "Blacklisted", "Pending")
     ]
+    rows = [[_td(line.name), *_counts(line.counts)] for line in lines]
+    rows.append(["<td><b>Total</b></td>", *_counts(report.counts)])
     intro = tag(
         "p",
-        "Messages per operator (by number prefix), counted from each recipient's delivery status.",
+        "Recipients per operator, told by the number's prefix; the rows add up to the recipients.",
     )
     return (
-        f"<section>\n<h2>Operators</h2>\n{intro}\n{operator_bars(report)}\n"
+        f"<section>\n<h2>Operators</h2>\n{intro}\n{operator_bars(lines)}\n"
         f"{_table(head, rows)}\n</section>"
     )
 
 
+def _counts(c: Counts) -> list[str]:
+    values = (c.total, c.delivered, c.not_delivered, c.blacklisted, c.pending)
+    return [_td(number(v), True) for v in values]
+
+
 def _batches(report: Report) -> str:
-    head = [("Batch", False), ("Type", False), ("State", False), ("Outbox ids", False)]
+    head = [("#", True), ("Batch", False), ("Sent (Tehran)", False)]
+    head += [("State", False), ("Outbox ids", False)]
     head += [(label, True) for label in ("Recipients", "Delivered", "Not delivered")]
     head += [(label, True) for label in ("Blacklisted", "Pending", "Cost (Rial)")]
     rows = []
-    for b in report.batches:
+    for index, b in enumerate(report.batches, start=1):
         c = b.counts
         rows.append(
-            [_td(short_key(b.key)), _td(b.sending_type), _td(b.status), _td(id_list(b.outbox_ids))]
+            [_td(str(index), True), _td(short_key(b.key)), _td(sent_at(b))]
+            + [_td(b.status), _td(id_list(b.outbox_ids))]
             + [_td(number(n), True) for n in (b.recipients, c.delivered, c.not_delivered)]
             + [_td(number(n), True) for n in (c.blacklisted, c.pending)]
             + [_td(money(b.cost), True)]
@@ -144,7 +166,11 @@ def _batches(report: Report) -> str:
         if b.note
     ]
     listed = "<ul>\n" + "\n".join(notes) + "\n</ul>\n" if notes else ""
-    return f"<section>\n<h2>Batches</h2>\n{_table(head, rows)}\n{listed}</section>"
+    return (
+        f"<section>\n<h2>Batches, in the order they were sent</h2>\n"
+        f"{_table(head, rows, 'batches')}\n"
+        f"{listed}</section>"
+    )
 
 
 def _failures(report: Report) -> str:

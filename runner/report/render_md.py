@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from runner.report.facts import campaign_facts, operator_rows
 from runner.report.fmt import (
     ATTENTION,
-    SUMMARY_ROWS,
+    clip,
+    fact_rows,
+    generated,
     id_list,
     money,
     number,
-    percent,
+    outcome_rows,
+    sent_at,
     short_key,
     status_sentence,
 )
-from runner.report.model import Report, needs_attention
-from runner.report.words import OPERATOR_COLUMNS, STATES, status_name
+from runner.report.model import Counts, Report, needs_attention
+from runner.report.words import STATES, status_name
 
 SHOWN_FAILURES = 100
 SHOWN_BATCHES = 50
@@ -23,13 +27,13 @@ SHOWN_BATCHES = 50
 
 def render_markdown(report: Report) -> str:
     """The whole Markdown report, ending in a newline."""
-    sections = [_head(report), _summary(report), _batches(report), _operators(report)]
-    sections += [_failures(report), _legend()]
+    sections = [_head(report), _campaign(report), _summary(report), _operators(report)]
+    sections += [_batches(report), _failures(report), _legend()]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
 def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+    return clip(value).replace("|", "\\|")
 
 
 def _head(report: Report) -> str:
@@ -38,7 +42,7 @@ def _head(report: Report) -> str:
         lines += ["", _cell(report.description)]
     lines += [
         "",
-        f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from `{report.lockfile}` "
+        f"Generated {generated(report)} from `{report.lockfile}` "
         f"(campaign `{report.campaign_file}`). {status_sentence(report)}",
     ]
     if needs_attention(report):
@@ -46,46 +50,69 @@ def _head(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _campaign(report: Report) -> str:
+    rows = ["## The campaign", "", "| | |", "|---|---|"]
+    for label, text, command in fact_rows(campaign_facts(report)):
+        rows.append(f"| {label} | {_cell(text)}{f' `{command}`' if command else ''} |")
+    return "\n".join(rows)
+
+
 def _summary(report: Report) -> str:
-    totals = report.totals()
-    whole = totals["recipients"]
     rows = [
-        "## Summary",
+        "## Delivery",
         "",
-        "| | Recipients | Share |",
-        "|---|---:|---:|",
-        f"| Recipients | {number(whole)} | |",
+        "| | Recipients | Share | What it means |",
+        "|---|---:|---:|---|",
     ]
     rows += [
-        f"| {label} | {number(totals[key])} | {percent(totals[key], whole)} |"
-        for label, key in SUMMARY_ROWS
-    ]
-    rows += [
-        "",
-        f"Cost: **{money(totals['cost'])} Rial** for {totals['outboxes']:,} outbox(es) "
-        f"in {totals['batches']:,} batch(es).",
+        f"| {label} | {number(value)} | {share} | {meaning} |"
+        for label, value, share, meaning in outcome_rows(report)
     ]
     return "\n".join(rows)
 
 
+def _operators(report: Report) -> str:
+    lines = operator_rows(report)
+    if not lines:
+        return ""
+    rows = [
+        "## Operators",
+        "",
+        "Recipients per operator, told by the number's prefix; the rows add up to the recipients.",
+        "",
+        "| Operator | Recipients | Delivered | Not delivered | Blacklisted | Pending |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for line in lines:
+        rows.append(f"| {_cell(line.name)} | {_counts(line.counts)} |")
+    rows.append(f"| **Total** | {_counts(report.counts)} |")
+    return "\n".join(rows)
+
+
+def _counts(c: Counts) -> str:
+    values = (c.total, c.delivered, c.not_delivered, c.blacklisted, c.pending)
+    return " | ".join(number(v) for v in values)
+
+
 def _batches(report: Report) -> str:
     rows = [
-        "## Batches",
+        "## Batches, in the order they were sent",
         "",
-        "| Batch | Type | State | Outbox ids | Recipients | Delivered | Not delivered "
-        "| Blacklisted | Pending | Cost (Rial) |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| # | Batch | Sent (Tehran) | State | Outbox ids | Recipients | Delivered "
+        "| Not delivered | Blacklisted | Pending | Cost (Rial) |",
+        "|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for batch in report.batches[:SHOWN_BATCHES]:
+    for index, batch in enumerate(report.batches[:SHOWN_BATCHES], start=1):
         c = batch.counts
         rows.append(
-            f"| `{short_key(batch.key)}` | {batch.sending_type} | {batch.status} | "
-            f"{id_list(batch.outbox_ids)} | {number(batch.recipients)} | {number(c.delivered)} | "
-            f"{number(c.not_delivered)} | {number(c.blacklisted)} | {number(c.pending)} | "
-            f"{money(batch.cost)} |"
+            f"| {index} | `{short_key(batch.key)}` | {sent_at(batch)} | {batch.status} | "
+            f"{id_list(batch.outbox_ids)} | {number(batch.recipients)} | "
+            f"{number(c.delivered)} | {number(c.not_delivered)} | {number(c.blacklisted)} | "
+            f"{number(c.pending)} | {money(batch.cost)} |"
         )
     if len(report.batches) > SHOWN_BATCHES:
-        rows.append(f"| … and {len(report.batches) - SHOWN_BATCHES:,} more | | | | | | | | | |")
+        more = len(report.batches) - SHOWN_BATCHES
+        rows.append(f"| | … and {more:,} more | | | | | | | | | |")
     notes = [
         f"- `{short_key(b.key)}`: {_cell(b.note)}"
         + "".join(f" — «{_cell(c)}»" for c in b.reject_comments)
@@ -93,24 +120,6 @@ def _batches(report: Report) -> str:
         if b.note
     ]
     return "\n".join(rows + (["", *notes] if notes else []))
-
-
-def _operators(report: Report) -> str:
-    if not report.operators:
-        return ""
-    header = " | ".join(label.capitalize() for _, label in OPERATOR_COLUMNS)
-    rows = [
-        "## Operators",
-        "",
-        "Messages per operator (by number prefix), counted from each recipient's delivery status.",
-        "",
-        f"| Operator | {header} |",
-        "|---|" + "---:|" * len(OPERATOR_COLUMNS),
-    ]
-    for op in report.operators:
-        cells = " | ".join(number(op.count(category)) for category, _ in OPERATOR_COLUMNS)
-        rows.append(f"| {_cell(op.operator)} | {cells} |")
-    return "\n".join(rows)
 
 
 def _failures(report: Report) -> str:

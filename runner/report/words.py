@@ -1,4 +1,4 @@
-"""Words for the API's codes: outbox states and recipient statuses, as its document explains."""
+"""Words for the API's codes: outbox states, recipient outcomes and operators, each explained."""
 
 from __future__ import annotations
 
@@ -29,6 +29,42 @@ STATUSES: dict[int, str] = {
     4: "blacklisted",
 }
 FAILED_STATUSES = frozenset({3, 4})
+# The report's funnel steps, each explained in one line for the person who ran the campaign.
+OUTCOMES: tuple[tuple[str, str, str], ...] = (
+    ("recipients", "Recipients", "numbers the campaign's batches were sent to"),
+    ("sent", "Sent", "handed on to the operators by IPPanel (after review, at the send time)"),
+    ("delivered", "Delivered", "the operator confirmed that the phone received the message"),
+    (
+        "not_delivered",
+        "Not delivered",
+        "the operator could not deliver it: phone off or out of reach until the message "
+        "expired, a number out of service, or a text the operator filtered",
+    ),
+    (
+        "blacklisted",
+        "Blacklisted",
+        "the recipient blocked advertising SMS by dialling *800#; operators do not deliver "
+        "promotional messages to them",
+    ),
+    (
+        "pending",
+        "Pending",
+        "no final delivery report yet: still in review or queued, or the operator has not answered",
+    ),
+)
+# Operators in the report's table; a number's operator is told by its prefix.
+OPERATOR_NAMES = {"mci": "MCI (Hamrah-e Aval)", "irancell": "Irancell", "other": "other operators"}
+_MCI = tuple(f"+98{p}" for p in [*range(910, 920), *range(990, 995)])
+_IRANCELL = tuple(f"+98{p}" for p in [*range(901, 906), *range(930, 940), 941])
+
+
+def operator_of(phone: str) -> str:
+    """``mci``, ``irancell`` or ``other`` by the number's prefix (a ported number keeps it)."""
+    if phone.startswith(_MCI):
+        return "mci"
+    return "irancell" if phone.startswith(_IRANCELL) else "other"
+
+
 # bulk_stats categories in the order reports show them, with their words.
 OPERATOR_COLUMNS: tuple[tuple[str, str], ...] = (
     ("delivered", "delivered"),

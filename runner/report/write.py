@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from runner.files import write_atomic
+from runner.report.facts import campaign_facts, operator_rows
 from runner.report.fmt import money, number, percent, status_sentence
 from runner.report.model import Report, needs_attention
 from runner.report.render_html import render_html
@@ -40,7 +41,11 @@ def write_report(report: Report, *, csv: bool = False) -> list[Path]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """The ``<stem>.report.json`` document: the report, what went out, recipients per operator."""
+    document = report.to_json()
+    document["campaign_facts"] = campaign_facts(report).to_json()
+    document["recipients_by_operator"] = [line.to_json() for line in operator_rows(report)]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_csv(report: Report) -> str:
@@ -58,14 +63,22 @@ def summary_lines(report: Report) -> list[str]:
     """A few lines for stdout: totals, cost, and what is unfinished or needs attention."""
     t = report.totals()
     whole = t["recipients"]
+    facts = campaign_facts(report)
+    per = facts.cost_per_delivered
+    each = f" ({round(per):,} Rial per delivered message)" if per is not None else ""
     lines = [
         f"{report.campaign}: {t['batches']:,} batch(es), {t['outboxes']:,} outbox(es), "
-        f"{number(whole)} recipient(s), cost {money(t['cost'])} Rial",
+        f"{number(whole)} recipient(s), cost {money(t['cost'])} Rial{each}",
         f"  delivered {number(t['delivered'])} ({percent(t['delivered'], whole)}), "
         f"not delivered {number(t['not_delivered'])}, blacklisted {number(t['blacklisted'])}, "
         f"pending {number(t['pending'])}",
         f"  {status_sentence(report)}",
     ]
+    if facts.scheduled and facts.cancel_until is not None:
+        lines.append(
+            f"  it can be cancelled until {facts.cancel_until.short}, 5 minutes before: "
+            f"{facts.cancel_command}"
+        )
     for batch in report.batches:
         if batch.note and (batch.lock_state != "sent" or batch.status != "in progress"):
             lines.append(f"  batch {batch.key[:12]} {batch.status}: {batch.note}")
