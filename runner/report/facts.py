@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from runner.operators import OPERATORS, operator_of
 from runner.report.model import Counts, Report
-from runner.report.words import OPERATOR_NAMES, iso_utc, operator_of
+from runner.report.words import OPERATOR_NAMES, iso_utc
 from runner.schedule import ScheduleView, cancel_deadline, describe
 from runner.show import shown_path
 
-# Operator table rows, in order; a last one holds recipients without a report yet.
-OPERATOR_ORDER = ("mci", "irancell", "other")
+# A last operator row holds the recipients of outboxes without a report yet.
 NOT_REPORTED = "no report yet (outbox not final)"
 
 
@@ -77,10 +77,17 @@ def campaign_facts(report: Report) -> Facts:
         sent_at=sent_at,
         scheduled=bool(waiting) and sent_at is not None and sent_at > report.generated_at,
         final=bool(outboxes) and not waiting,
-        cancel_command=f"ippanel-run cancel {shown_path(report.campaign_path)}",
+        cancel_command=f"ippanel-run cancel {_campaign_path(report)}",
         cost=float(totals["cost"]),
         delivered=int(totals["delivered"]),
     )
+
+
+def _campaign_path(report: Report) -> str:
+    """The campaign as typed from where the report was made (a repository's root, say);
+    its bare name when that is outside, since the report sits beside it."""
+    shown = shown_path(report.campaign_path)
+    return report.campaign_file if shown.startswith("..") else shown
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,7 @@ def operator_rows(report: Report) -> list[OperatorLine]:
     Outboxes without a per-recipient report yet (not final) add a last row, so the
     rows always add up to the recipients.
     """
-    statuses: dict[str, list[int | None]] = {name: [] for name in OPERATOR_ORDER}
+    statuses: dict[str, list[int | None]] = {name: [] for name in OPERATORS}
     for row in report.recipients:
         statuses[operator_of(row.phone)].append(row.status)
     lines = [

@@ -52,19 +52,8 @@ OUTCOMES: tuple[tuple[str, str, str], ...] = (
         "no final delivery report yet: still in review or queued, or the operator has not answered",
     ),
 )
-# Operators in the report's table; a number's operator is told by its prefix.
+# Operators in the report's table (``runner.operators`` tells them by number prefix).
 OPERATOR_NAMES = {"mci": "MCI (Hamrah-e Aval)", "irancell": "Irancell", "other": "other operators"}
-_MCI = tuple(f"+98{p}" for p in [*range(910, 920), *range(990, 995)])
-_IRANCELL = tuple(f"+98{p}" for p in [*range(901, 906), *range(930, 940), 941])
-
-
-def operator_of(phone: str) -> str:
-    """``mci``, ``irancell`` or ``other`` by the number's prefix (a ported number keeps it)."""
-    if phone.startswith(_MCI):
-        return "mci"
-    return "irancell" if phone.startswith(_IRANCELL) else "other"
-
-
 # bulk_stats categories in the order reports show them, with their words.
 OPERATOR_COLUMNS: tuple[tuple[str, str], ...] = (
     ("delivered", "delivered"),
