@@ -1,10 +1,15 @@
 """``postal_code`` sends: targeting validation and a small, deterministic number bank.
 
+Each ``params`` item must carry, as the English docs require, ``postal_code`` (2–5
+digits), ``bank`` (``all`` | ``white``), ``gender`` (0 all, 1 male, 2 female),
+``age_from`` / ``age_to`` (Solar Hijri birth years 1300–1410, from ≤ to) and all
+three operator objects ``mci``, ``irancell``, ``other`` as ``{start, size}``
+(whole numbers ≥ 0). The recipients asked for, the sum of every ``size`` plus
+``other_recipients``, may not pass ``MAX_RECIPIENTS`` (1,000,000).
+
 The bank for a (postal code, operator) pair is 200–999 numbers derived from a hash,
-so the same targeting always selects the same recipients. ``start``/``size`` slice
-it (size capped at ``MAX_SLICE``); an operator object left out selects that
-operator's whole bank, as the Persian docs say. Gender, birth years and
-``bank: white`` are checked but do not narrow the simulated bank.
+so the same targeting always selects the same recipients; ``start``/``size`` slice
+it. Gender, birth years and ``bank: white`` are checked but do not narrow it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from runner.sandbox.send import NewBulk, SendContext, sender_of
 from runner.sandbox.validate import Errors, as_int, check_message, check_recipients, text_field
 
 INVALID_POSTAL_CODE = "کد پستی نامعتبر است"
-MAX_SLICE = 1000
+MAX_RECIPIENTS = 1_000_000
 OPERATOR_PREFIXES: dict[str, tuple[int, ...]] = {
     "mci": (912, 919, 990, 913, 917),
     "irancell": (935, 936, 901, 939, 903),
@@ -36,7 +41,7 @@ def bank_size(postal_code: int, operator: str) -> int:
 
 def bank_numbers(postal_code: int, operator: str, start: int, size: int) -> list[str]:
     """Numbers ``start`` .. ``start + size`` of an operator's bank for a postal code."""
-    stop = min(bank_size(postal_code, operator), start + min(size, MAX_SLICE))
+    stop = min(bank_size(postal_code, operator), start + size)
     prefixes = OPERATOR_PREFIXES[operator]
     numbers = []
     for index in range(start, stop):
@@ -54,59 +59,75 @@ def parse_postal_code(body: Body, ctx: SendContext, errors: Errors) -> list[NewB
     if not isinstance(params, list) or not params:
         errors.required("params")
         params = []
-    recipients: list[str] = []
-    for index, item in enumerate(params):
-        recipients.extend(_targeted(item if isinstance(item, dict) else {}, index, errors))
+    targets = [_target(item, index, errors) for index, item in enumerate(params)]
     others = body.fields.get("other_recipients")
-    if others:
-        recipients.extend(check_recipients(others, "other_recipients", errors))
-    unique = list(dict.fromkeys(recipients))
-    if not errors and not unique:
+    extra = check_recipients(others, "other_recipients", errors) if others else []
+    asked = sum(size for _, slices in targets for _, size in slices.values()) + len(extra)
+    if asked > MAX_RECIPIENTS:
+        errors.add("params", f"تعداد کل گیرندگان نباید بیشتر از {MAX_RECIPIENTS} باشد")
+    if errors:
+        return []
+    recipients: list[str] = []
+    for code, slices in targets:
+        for op, (start, size) in slices.items():
+            recipients.extend(bank_numbers(code, op, start, size))
+    unique = list(dict.fromkeys([*recipients, *extra]))
+    if not unique:
         errors.add("params", "هیچ گیرنده‌ای با این مشخصات یافت نشد")
     return [NewBulk("postal_code", sender, text, unique)]
 
 
-def _targeted(item: dict[str, Any], index: int, errors: Errors) -> list[str]:
+Slices = dict[str, tuple[int, int]]
+
+
+def _target(raw: object, index: int, errors: Errors) -> tuple[int, Slices]:
+    """One ``params`` item checked: its postal code and (start, size) per operator."""
+    item: dict[str, Any] = raw if isinstance(raw, dict) else {}
     code = as_int(item.get("postal_code"))
     if code is None or not 10 <= code <= 99_999:
         errors.add("postal_code", INVALID_POSTAL_CODE)
-    if item.get("bank", "all") not in ("all", "white"):
-        errors.add(f"params.{index}.bank", "بانک انتخابی نامعتبر است")
-    if as_int(item.get("gender", 0)) not in (0, 1, 2):
-        errors.add(f"params.{index}.gender", "جنسیت انتخابی نامعتبر است")
-    _check_years(item, index, errors)
-    slices = {op: _slice(item, op, index, errors) for op in OPERATOR_PREFIXES}
-    if code is None or errors:
-        return []
-    found: list[str] = []
-    for op, (start, size) in slices.items():
-        found.extend(bank_numbers(code, op, start, size))
-    return found
+    where = f"params.{index}"
+    if "bank" not in item:
+        errors.required("bank", f"{where}.bank")
+    elif item["bank"] not in ("all", "white"):
+        errors.add(f"{where}.bank", "بانک انتخابی نامعتبر است")
+    if "gender" not in item:
+        errors.required("gender", f"{where}.gender")
+    elif as_int(item["gender"]) not in (0, 1, 2):
+        errors.add(f"{where}.gender", "جنسیت انتخابی نامعتبر است")
+    _check_years(item, where, errors)
+    slices = {op: _slice(item, op, where, errors) for op in OPERATOR_PREFIXES}
+    return code or 0, slices
 
 
-def _check_years(item: dict[str, Any], index: int, errors: Errors) -> None:
+def _check_years(item: dict[str, Any], where: str, errors: Errors) -> None:
     years = {}
     for key in ("age_from", "age_to"):
-        if key in item:
-            year = as_int(item[key])
-            if year is None or not 1300 <= year <= 1410:
-                errors.add(f"params.{index}.{key}", "سال تولد باید بین ۱۳۰۰ و ۱۴۱۰ باشد")
-            else:
-                years[key] = year
+        if key not in item:
+            errors.required(key, f"{where}.{key}")
+            continue
+        year = as_int(item[key])
+        if year is None or not 1300 <= year <= 1410:
+            errors.add(f"{where}.{key}", "سال تولد باید بین ۱۳۰۰ و ۱۴۱۰ باشد")
+        else:
+            years[key] = year
     if len(years) == 2 and years["age_from"] > years["age_to"]:
-        errors.add(f"params.{index}.age_to", "سال پایان باید بعد از سال شروع باشد")
+        errors.add(f"{where}.age_to", "سال پایان باید بعد از سال شروع باشد")
 
 
-def _slice(item: dict[str, Any], op: str, index: int, errors: Errors) -> tuple[int, int]:
-    """(start, size) for an operator; a missing object means the whole bank."""
+def _slice(item: dict[str, Any], op: str, where: str, errors: Errors) -> tuple[int, int]:
+    """(start, size) for an operator; the object and both numbers are required."""
     if op not in item:
-        return 0, MAX_SLICE
+        errors.required(op, f"{where}.{op}")
+        return 0, 0
     value = item[op]
     if not isinstance(value, dict):
-        errors.add(f"params.{index}.{op}", "بازه اپراتور نامعتبر است")
+        errors.add(f"{where}.{op}", "بازه اپراتور نامعتبر است")
         return 0, 0
-    start, size = as_int(value.get("start", 0)), as_int(value.get("size", 0))
-    if start is None or size is None:
-        errors.add(f"params.{index}.{op}", "بازه اپراتور نامعتبر است")
-        return 0, 0
-    return start, size
+    numbers = []
+    for key in ("start", "size"):
+        number = as_int(value.get(key))
+        if number is None or number < 0:
+            errors.add(f"{where}.{op}.{key}", f"مقدار {key} باید عدد صحیح نامنفی باشد")
+        numbers.append(number or 0)
+    return numbers[0], numbers[1]

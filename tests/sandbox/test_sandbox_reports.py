@@ -168,7 +168,18 @@ def test_postal_code_bulk_can_exceed_1000_recipients(app: SandboxApp) -> None:
         "sending_type": "postal_code",
         "from_number": "+98BANK",
         "message": "hi",
-        "params": [{"postal_code": 1317, "mci": slice_, "irancell": slice_, "other": slice_}],
+        "params": [
+            {
+                "postal_code": 1317,
+                "bank": "all",
+                "gender": 0,
+                "age_from": 1300,
+                "age_to": 1410,
+                "mci": slice_,
+                "irancell": slice_,
+                "other": slice_,
+            }
+        ],
     }
     outbox_id = call(app, "POST", "/api/send", json=body).json()["data"]["message_outbox_ids"][0]
     total = int(bulk(app, outbox_id)["rcpts_count"])

@@ -229,8 +229,9 @@ def test_unknown_sender_and_bad_recipients_are_field_errors(app: SandboxApp) -> 
     assert response.json()["meta"]["message"] == "شماره فرستنده نامعتبر است (و 1 خطای دیگر)"
 
 
-def test_foreign_e164_recipients_are_accepted(app: SandboxApp) -> None:
-    assert call(app, "POST", "/api/send", json=webservice(["+447911123456"])).status == 200
+def test_foreign_recipients_are_refused(app: SandboxApp) -> None:
+    errors = errors_of(call(app, "POST", "/api/send", json=webservice(["+447911123456"])))
+    assert errors == {"params.recipients.0": ["شماره گیرنده نامعتبر است: +447911123456"]}
 
 
 def test_more_than_1000_webservice_recipients_is_refused(app: SandboxApp) -> None:
