@@ -10,7 +10,8 @@ and a request helper for tests in ``testing``.
 from __future__ import annotations
 
 from runner.sandbox.app import SandboxApp
-from runner.sandbox.faults import FAULT_KINDS, Fault, FaultKind, FaultMatch, Faults
+from runner.sandbox.fault_store import Faults
+from runner.sandbox.faults import FAULT_KINDS, Fault, FaultKind, FaultMatch
 from runner.sandbox.seed import (
     DEMO_API_KEY,
     DEMO_USER_ID,

@@ -15,8 +15,9 @@ from typing import Any
 
 from runner.sandbox import lifecycle
 from runner.sandbox.lifecycle import Bulk, state_at
+from runner.sandbox.reports import visible_bulk
 from runner.sandbox.store import get_credit, set_credit
-from runner.sandbox.validate import Errors, as_int, check_message, check_sender, text_field
+from runner.sandbox.validate import Errors, check_message, check_sender, text_field
 from runner.sandbox.wire import SandboxResponse, invalid, not_found, ok
 
 CANCEL_LEAD_SECONDS = 5 * 60
@@ -69,12 +70,7 @@ def cancel(
     value = body.get("message_outbox_id")
     if value is None or value == "":
         raise invalid({"message_outbox_id": ["تکمیل گزینه message_outbox_id الزامی است"]})
-    outbox_id = as_int(value)
-    row = None
-    if outbox_id is not None:
-        row = tx.execute(
-            "SELECT * FROM outbox WHERE id = ? AND user_id = ?", (outbox_id, user_id)
-        ).fetchone()
+    row = visible_bulk(tx, user_id, value, now)
     if row is None:
         raise not_found(UNKNOWN_MESSAGE, code="400-1")
     bulk = Bulk.from_row(row)
@@ -85,7 +81,7 @@ def cancel(
     )
     if not cancellable:
         raise not_found(NOT_CANCELLABLE)
-    tx.execute("UPDATE outbox SET cancelled_at = ?, cost = 0 WHERE id = ?", (now, outbox_id))
+    tx.execute("UPDATE outbox SET cancelled_at = ?, cost = 0 WHERE id = ?", (now, bulk.id))
     credit, _ = get_credit(tx, user_id)
     set_credit(tx, user_id, credit + float(row["cost"]), now)
     return ok(None)

@@ -4,8 +4,11 @@ Adapters (the HTTP server in ``server``, the in-process transport in
 ``runner.api.client``) build a ``SandboxRequest`` and act on the ``SandboxResponse``,
 including its ``after_commit`` instruction (see ``wire``). Each API request runs
 in one SQLite transaction; an error answer rolls it back, so nothing is stored.
-The sandbox clock is ``clock()`` plus an offset kept in the store, so
-``advance()`` moves time for every process sharing the state directory.
+A fault that hits the request (see ``faults``) decides whether it runs at all and
+what its answer becomes.
+
+The sandbox clock is ``clock()`` plus an offset kept in the store, so ``advance()``
+moves time for every process sharing the state directory.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from urllib.parse import parse_qsl
 
 from runner.sandbox import store as db
 from runner.sandbox.control import handle_control
-from runner.sandbox.faults import Fault, Faults, request_scope
+from runner.sandbox.fault_store import Faults, request_scope
+from runner.sandbox.faults import apply_fault
 from runner.sandbox.routes import Call, route
-from runner.sandbox.store import Store
-from runner.sandbox.wire import Reply, SandboxRequest, SandboxResponse, duplicate, fail
+from runner.sandbox.store import CommittedMessage, Store
+from runner.sandbox.wire import Reply, SandboxRequest, SandboxResponse, fail
 
 
 def _utc_now() -> datetime:
@@ -65,6 +69,10 @@ class SandboxApp:
             now = self._clock().timestamp() + db.clock_offset(tx)
             db.set_credit(tx, int(row[0]), float(credit), now)
 
+    def committed_messages(self) -> list[CommittedMessage]:
+        """What the API shows as committed at the sandbox's now (late commits hidden)."""
+        return self.store.committed_messages(self.now().timestamp())
+
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         """Answer one request, applying any fault that matches it."""
         path, query = _split(request)
@@ -74,18 +82,19 @@ class SandboxApp:
             latency, fault = self.faults.take(request_scope(request.method.upper(), path))
             if latency:
                 self._sleep(latency)
-            _refuse_before_commit(fault)
-            response = self._dispatch(replace(request, path=path, query=query))
+            api_request = replace(request, path=path, query=query)
+            if fault is None:
+                return self._dispatch(api_request, 0.0)
+            return apply_fault(fault, lambda delay: self._dispatch(api_request, delay))
         except Reply as reply:
             return reply.response
-        return _after_commit(response, fault)
 
-    def _dispatch(self, request: SandboxRequest) -> SandboxResponse:
+    def _dispatch(self, request: SandboxRequest, commit_delay: float) -> SandboxResponse:
         try:
             with self.store.transaction() as tx:
                 offset = db.clock_offset(tx)
                 now = self._clock() + timedelta(seconds=offset)
-                return route(Call(tx, request, now))
+                return route(Call(tx, request, now, commit_delay))
         except Reply as reply:
             return reply.response
         except sqlite3.Error as err:
@@ -99,20 +108,3 @@ def _split(request: SandboxRequest) -> tuple[str, dict[str, str]]:
     query.update(request.query)
     path = path.removeprefix("/v1")
     return (path.rstrip("/") or "/"), query
-
-
-def _refuse_before_commit(fault: Fault | None) -> None:
-    if fault is None:
-        return
-    if fault.kind == "error_500_before_commit":
-        raise fail(500, "500-1", "خطای داخلی سرور")
-    if fault.kind == "rate_limit_429":
-        raise duplicate()
-
-
-def _after_commit(response: SandboxResponse, fault: Fault | None) -> SandboxResponse:
-    if fault is not None and fault.kind == "drop_after_commit":
-        return replace(response, after_commit="drop")
-    if fault is not None and fault.kind == "delay_after_commit":
-        return replace(response, after_commit="timeout", delay_seconds=fault.seconds)
-    return response

@@ -5,21 +5,43 @@ Each fault affects ``count`` matching requests (0 = until cleared). ``match`` pi
 the requests: ``"send"`` is ``POST /api/send``, ``"report"`` any ``/api/report/...``
 path, ``"any"`` every API path (the ``__sandbox__`` controls are never affected).
 
-Kinds:
+Kinds (parameters and their defaults in brackets):
 - ``error_500_before_commit``: answer 500, store nothing.
-- ``rate_limit_429``: answer 429 (the duplicate-request body), store nothing.
+- ``rate_limit_429`` [``retry_after``: none]: answer 429 (the duplicate-request
+  body), store nothing; with ``retry_after`` (whole seconds) add a ``Retry-After``.
 - ``drop_after_commit``: process and commit, then close the connection unanswered.
-- ``delay_after_commit``: process and commit, then wait ``seconds`` before answering.
-- ``latency``: wait ``ms`` milliseconds before processing; the answer is normal.
+- ``delay_after_commit`` [``seconds``: 0]: process and commit, then wait ``seconds``
+  before answering.
+- ``late_commit`` [``seconds``: required]: the API is slow to commit. The send is
+  validated and stored at once, but dated ``seconds`` ahead: no report, no
+  ``__sandbox__/outbox`` and no duplicate check sees it until the sandbox clock gets
+  there. The answer waits ``seconds`` (the client times out).
+- ``gateway_html`` [``status``: 502, ``commit``: true]: a gateway in front of the
+  API answers an HTML page with ``status``, after the API committed the request
+  (``commit``), or without it reaching the API (nothing stored).
+- ``empty_body`` [``status``: 200, ``commit``: true]: the same with an empty body.
+- ``wrong_id_count`` [``ids``: 0]: commit normally, but a send's answer lists only
+  its first ``ids`` outbox ids.
+- ``slow_body`` [``seconds``: required]: commit, then the HTTP server sends the answer
+  one byte every ``seconds`` (to test an overall deadline); in-process it is a
+  timeout after the commit.
+- ``latency`` [``ms``: 0]: wait ``ms`` milliseconds before processing; the answer is
+  normal. Every matching latency fault adds up, and may combine with one other fault.
+
+What an adapter must do is carried by ``SandboxResponse`` (see ``wire``). The
+faults themselves are stored and consumed by ``fault_store.Faults``.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Literal, get_args
 
-from runner.sandbox.store import Store
+from runner.sandbox.wire import BadArguments, SandboxResponse, duplicate, fail
 
 FaultKind = Literal[
     "error_500_before_commit",
@@ -27,6 +49,11 @@ FaultKind = Literal[
     "delay_after_commit",
     "rate_limit_429",
     "latency",
+    "late_commit",
+    "gateway_html",
+    "empty_body",
+    "wrong_id_count",
+    "slow_body",
 ]
 FaultMatch = Literal["send", "report", "any"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -35,7 +62,10 @@ FAULT_MATCHES: tuple[str, ...] = get_args(FaultMatch)
 
 @dataclass(frozen=True)
 class Fault:
-    """One active fault; ``remaining`` is None when it lasts until cleared."""
+    """One active fault; ``remaining`` is None when it lasts until cleared.
+
+    Parameters a kind does not take are None (``seconds`` and ``ms`` are 0).
+    """
 
     id: int
     kind: str
@@ -43,85 +73,160 @@ class Fault:
     remaining: int | None
     seconds: float = 0.0
     ms: float = 0.0
+    status: int | None = None
+    commit: bool | None = None
+    ids: int | None = None
+    retry_after: int | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Fault:
+        commits = row["commits"]
+        return cls(
+            id=int(row["id"]),
+            kind=str(row["kind"]),
+            match=str(row["match"]),
+            remaining=row["remaining"],
+            seconds=float(row["seconds"]),
+            ms=float(row["ms"]),
+            status=row["status"],
+            commit=None if commits is None else bool(commits),
+            ids=row["ids"],
+            retry_after=row["retry_after"],
+        )
 
 
-def request_scope(method: str, path: str) -> str | None:
-    """Which ``match`` group an API path belongs to (``None`` for the sandbox controls)."""
-    if path.startswith("/__sandbox__"):
-        return None
-    if method == "POST" and path.rstrip("/") == "/api/send":
-        return "send"
-    if path.startswith("/api/report"):
-        return "report"
-    return "other"
+# Runs the request for real; the argument is how many seconds late its commit is.
+Proceed = Callable[[float], SandboxResponse]
+Effect = Callable[[Fault, Proceed], SandboxResponse]
 
 
-class Faults:
-    """Add, list, clear and consume faults in a sandbox's store."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def add(
-        self,
-        kind: FaultKind | str,
-        count: int = 1,
-        match: FaultMatch | str = "send",
-        *,
-        seconds: float = 0.0,
-        ms: float = 0.0,
-    ) -> Fault:
-        """Switch a fault on; raises ValueError for an unknown kind, match or count."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
-        if match not in FAULT_MATCHES:
-            raise ValueError(f"unknown fault match {match!r}; expected one of {FAULT_MATCHES}")
-        if count < 0:
-            raise ValueError("count must be 0 (until cleared) or more")
-        remaining = count or None
-        with self._store.transaction() as tx:
-            cursor = tx.execute(
-                "INSERT INTO faults (kind, match, remaining, seconds, ms) VALUES (?, ?, ?, ?, ?)",
-                (kind, match, remaining, float(seconds), float(ms)),
-            )
-            fault_id = int(cursor.lastrowid or 0)
-        return Fault(fault_id, kind, match, remaining, float(seconds), float(ms))
-
-    def list(self) -> list[Fault]:
-        with self._store.transaction() as tx:
-            rows = tx.execute(
-                "SELECT id, kind, match, remaining, seconds, ms FROM faults ORDER BY id"
-            ).fetchall()
-        return [Fault(*row) for row in rows]
-
-    def clear(self) -> None:
-        with self._store.transaction() as tx:
-            tx.execute("DELETE FROM faults")
-
-    def take(self, scope: str | None) -> tuple[float, Fault | None]:
-        """Consume the faults that hit a request in ``scope``.
-
-        Returns the latency to add (seconds, every matching ``latency`` fault) and the
-        first other matching fault, each used up by one.
-        """
-        if scope is None:
-            return 0.0, None
-        with self._store.transaction() as tx:
-            rows = tx.execute(
-                "SELECT id, kind, match, remaining, seconds, ms FROM faults ORDER BY id"
-            ).fetchall()
-            hits = [Fault(*row) for row in rows if row["match"] in ("any", scope)]
-            latency = [f for f in hits if f.kind == "latency"]
-            other = next((f for f in hits if f.kind != "latency"), None)
-            for fault in [*latency, *([other] if other else [])]:
-                _use_once(tx, fault)
-        return sum(f.ms for f in latency) / 1000.0, other
+def _error_500(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return fail(500, "500-1", "خطای داخلی سرور").response
 
 
-def _use_once(tx: sqlite3.Connection, fault: Fault) -> None:
-    if fault.remaining is None:
-        return
-    if fault.remaining <= 1:
-        tx.execute("DELETE FROM faults WHERE id = ?", (fault.id,))
-    else:
-        tx.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault.id,))
+def _rate_limit(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    response = duplicate().response
+    if fault.retry_after is None:
+        return response
+    return replace(response, headers={**response.headers, "Retry-After": str(fault.retry_after)})
+
+
+def _drop(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return replace(proceed(0.0), after_commit="drop")
+
+
+def _delay(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return replace(proceed(0.0), after_commit="timeout", delay_seconds=fault.seconds)
+
+
+def _late_commit(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return replace(proceed(fault.seconds), after_commit="timeout", delay_seconds=fault.seconds)
+
+
+def _gateway_html(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    if fault.commit:
+        proceed(0.0)
+    status = fault.status or HTTPStatus.BAD_GATEWAY
+    page = f"<html><body><h1>{status} {HTTPStatus(status).phrase}</h1></body></html>"
+    return SandboxResponse(status, page.encode(), {"Content-Type": "text/html"})
+
+
+def _empty_body(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    if fault.commit:
+        proceed(0.0)
+    return SandboxResponse(fault.status or 200, b"", {"Content-Type": "application/json"})
+
+
+def _wrong_id_count(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    response = proceed(0.0)
+    payload = response.json() if response.status == 200 else None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or "message_outbox_ids" not in data:
+        return response  # not a send's answer: nothing to cut
+    data["message_outbox_ids"] = data["message_outbox_ids"][: fault.ids or 0]
+    return replace(response, body=json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def _slow_body(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return replace(proceed(0.0), after_commit="timeout", byte_seconds=fault.seconds)
+
+
+def _latency(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    return proceed(0.0)  # the wait itself is taken before processing (``Faults.take``)
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """A fault kind: the parameters it takes (name → default or ``REQUIRED``), its effect."""
+
+    params: Mapping[str, object]
+    effect: Effect
+
+
+KINDS: dict[str, KindSpec] = {
+    "error_500_before_commit": KindSpec({}, _error_500),
+    "rate_limit_429": KindSpec({"retry_after": None}, _rate_limit),
+    "drop_after_commit": KindSpec({}, _drop),
+    "delay_after_commit": KindSpec({"seconds": 0.0}, _delay),
+    "late_commit": KindSpec({"seconds": REQUIRED}, _late_commit),
+    "gateway_html": KindSpec({"status": 502, "commit": True}, _gateway_html),
+    "empty_body": KindSpec({"status": 200, "commit": True}, _empty_body),
+    "wrong_id_count": KindSpec({"ids": 0}, _wrong_id_count),
+    "slow_body": KindSpec({"seconds": REQUIRED}, _slow_body),
+    "latency": KindSpec({"ms": 0.0}, _latency),
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# Each parameter's check, and what a bad value is told.
+PARAM_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "seconds": (_is_number, "a number of seconds, 0 or more"),
+    "ms": (_is_number, "a number of milliseconds, 0 or more"),
+    "status": (
+        lambda v: _is_count(v) and 100 <= v <= 599,  # type: ignore[operator]
+        "an HTTP status between 100 and 599",
+    ),
+    "commit": (lambda v: isinstance(v, bool), "true or false"),
+    "ids": (_is_count, "a whole number, 0 or more"),
+    "retry_after": (_is_count, "whole seconds, 0 or more"),
+}
+
+
+def check_params(kind: str, given: Mapping[str, object]) -> dict[str, object]:
+    """The kind's parameters with defaults filled in; BadArguments names each bad one."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise BadArguments(
+            {"kind": [f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}"]}
+        )
+    errors: dict[str, list[str]] = {}
+    for name in given:
+        if name not in spec.params:
+            errors[name] = [f"{name} does not apply to {kind}"]
+    values: dict[str, object] = {}
+    for name, default in spec.params.items():
+        value = given.get(name, default)
+        if value is REQUIRED:
+            errors[name] = [f"{name} is required for {kind}"]
+        elif value is not None and not PARAM_CHECKS[name][0](value):
+            errors[name] = [f"{name} must be {PARAM_CHECKS[name][1]}, not {value!r}"]
+        else:
+            values[name] = value
+    if errors:
+        raise BadArguments(errors)
+    return values
+
+
+def apply_fault(fault: Fault, proceed: Proceed) -> SandboxResponse:
+    """The answer to a request that ``fault`` hit; ``proceed`` runs the request itself."""
+    return KINDS[fault.kind].effect(fault, proceed)

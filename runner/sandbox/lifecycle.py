@@ -25,6 +25,11 @@ REJECT_COMMENT = "محتوای پیام مجاز نیست"
 
 MCI_PREFIXES = frozenset([*range(910, 920), *range(990, 995)])
 IRANCELL_PREFIXES = frozenset([*range(901, 906), *range(930, 940), 941])
+OPERATOR_BY_PREFIX: dict[str, str] = {
+    **{str(p): "mci" for p in MCI_PREFIXES},
+    **{str(p): "irancell" for p in IRANCELL_PREFIXES},
+}
+FIXED_OUTCOMES = {"0000": 2, "9999": 4, "8888": 3}
 
 STATE_NAMES: dict[int, tuple[str, str]] = {
     0: ("creating", "در حال ایجاد"),
@@ -89,39 +94,51 @@ def sent_time(bulk: Bulk) -> float:
 
 def operator(recipient: str) -> str:
     """``mci``, ``irancell`` or ``other`` by the Iranian mobile prefix (09xx)."""
-    if not recipient.startswith("+989") or len(recipient) < 7:
-        return "other"
-    prefix = int(recipient[3:6])
-    if prefix in MCI_PREFIXES:
-        return "mci"
-    if prefix in IRANCELL_PREFIXES:
-        return "irancell"
-    return "other"
+    return operators([recipient])[0]
+
+
+def operators(recipients: list[str]) -> list[str]:
+    """``operator`` of each recipient (one pass: bulks may have a million)."""
+    by_prefix = OPERATOR_BY_PREFIX
+    return [by_prefix.get(r[3:6], "other") if r[:4] == "+989" else "other" for r in recipients]
 
 
 def outcome(recipient: str, outbox_id: int) -> int:
     """The final ``message_status``: 2 delivered, 3 not delivered, 4 blacklisted."""
-    if recipient.endswith("0000"):
-        return 2
-    if recipient.endswith("9999"):
-        return 4
-    if recipient.endswith("8888"):
-        return 3
-    digest = hashlib.sha256(f"{recipient}:{outbox_id}".encode()).digest()
-    bucket = int.from_bytes(digest[:4], "big") % 100
+    return outcomes([recipient], outbox_id)[0]
+
+
+def outcomes(recipients: list[str], outbox_id: int) -> list[int]:
+    """``outcome`` of each recipient of a bulk.
+
+    Numbers ending 0000 are delivered, 9999 blacklisted, 8888 not delivered; the rest
+    by a hash of number and outbox id: 80 % delivered, 12 % not, 8 % blacklisted.
+    """
+    tail = f":{outbox_id}".encode()
+    sha256 = hashlib.sha256
+    fixed = FIXED_OUTCOMES
+    return [
+        fixed.get(r[-4:])
+        or _by_bucket(int.from_bytes(sha256(r.encode() + tail).digest()[:4], "big"))
+        for r in recipients
+    ]
+
+
+def _by_bucket(value: int) -> int:
+    bucket = value % 100
     if bucket < 80:
         return 2
     return 3 if bucket < 92 else 4
 
 
-def message_status(state_id: int, recipient: str, outbox_id: int) -> int:
-    """A recipient's status in a bulk of ``state_id``.
+def message_status(state_id: int, final_outcome: int) -> int:
+    """A recipient's status in a bulk of ``state_id``, given its stored ``outcome``.
 
     Bulks that never went out (rejected, cancelled, no credit) report their
     recipients as not delivered (3), so a report lists them as failed.
     """
     if state_id == 6:
-        return outcome(recipient, outbox_id)
+        return final_outcome
     if state_id in FINAL_STATES:
         return 3
     return 1 if state_id == 5 else 0
@@ -134,10 +151,11 @@ def price_per_message(text: str) -> tuple[float, float, int]:
     return mci * parts.parts, other * parts.parts, parts.parts
 
 
-def bulk_cost(text: str, recipients: list[str]) -> float:
-    """What sending ``text`` to ``recipients`` costs; Irancell is billed as "other"."""
+def bulk_cost(text: str, recipient_operators: list[str]) -> float:
+    """What sending ``text`` to recipients of these operators costs (Irancell as "other")."""
     mci, other, _ = price_per_message(text)
-    return sum(mci if operator(r) == "mci" else other for r in recipients)
+    on_mci = recipient_operators.count("mci")
+    return mci * on_mci + other * (len(recipient_operators) - on_mci)
 
 
 def is_latin(text: str) -> bool:

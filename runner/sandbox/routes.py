@@ -1,7 +1,9 @@
 """Which handler answers which ``METHOD /api/...`` path, and what every handler gets.
 
-Every endpoint except the three login steps needs a valid credential, checked
-before the body is validated (so a bad key is a 401 even with a bad body).
+Paths are templates (``/api/patterns/{code}``); a template's ``{name}`` parts reach
+the handler as ``Call.path_args``. Every endpoint except the three login steps
+needs a valid credential, checked before the body is validated (so a bad key is a
+401 even with a bad body).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from runner.sandbox.send import SendContext, handle_send
 from runner.sandbox.send_types import PARSERS
 from runner.sandbox.wire import SandboxRequest, SandboxResponse, fail, not_found, ok
 
-BY_BULK_PATH = re.compile(r"/api/report/by_bulk/([^/]+)")
+NOT_FOUND = "مسیر یافت نشد"
 
 
 @dataclass
@@ -30,7 +32,8 @@ class Call:
     tx: sqlite3.Connection
     request: SandboxRequest
     now: datetime
-    path_args: tuple[str, ...] = field(default=())
+    commit_delay: float = 0.0
+    path_args: dict[str, str] = field(default_factory=dict)
 
     @property
     def unix(self) -> float:
@@ -56,7 +59,7 @@ class Call:
 def _send(call: Call) -> SandboxResponse:
     rows = call.tx.execute("SELECT id, number FROM numbers WHERE user_id = ?", (call.user_id,))
     numbers = {str(r["number"]): int(r["id"]) for r in rows}
-    ctx = SendContext(call.tx, call.user_id, call.now, numbers)
+    ctx = SendContext(call.tx, call.user_id, call.now, numbers, call.commit_delay)
     return handle_send(ctx, call.body, PARSERS)
 
 
@@ -79,8 +82,7 @@ def _numbers(call: Call) -> SandboxResponse:
 
 
 def _by_bulk(call: Call) -> SandboxResponse:
-    query_id = call.request.query.get("messages_outbox_id")
-    outbox_id = call.path_args[0] if call.path_args else query_id
+    outbox_id = call.path_args.get("id", call.request.query.get("messages_outbox_id"))
     return reports.by_bulk(call.tx, call.user_id, outbox_id, call.unix)
 
 
@@ -106,6 +108,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/api/report/new_list"): lambda c: reports.new_list(c.tx, c.user_id, c.fields, c.unix),
     ("GET", "/api/report/by_bulk"): _by_bulk,
     ("POST", "/api/report/by_bulk"): _by_bulk,
+    ("POST", "/api/report/by_bulk/{id}"): _by_bulk,
     ("GET", "/api/report/bulk_stats"): lambda c: reports.bulk_stats(
         c.tx, c.user_id, c.request.query, c.unix
     ),
@@ -115,18 +118,29 @@ ROUTES: dict[tuple[str, str], Handler] = {
 }
 
 
+def _compile(template: str) -> re.Pattern[str]:
+    """``/api/patterns/{code}`` → a regex whose named groups are the ``{}`` parts."""
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)))
+
+
+COMPILED: dict[str, re.Pattern[str]] = {template: _compile(template) for _, template in ROUTES}
+
+
 def route(call: Call) -> SandboxResponse:
     """Find and run the handler for the call's method and path (404 / 405 otherwise)."""
     method, path = call.request.method.upper(), call.request.path
-    match = BY_BULK_PATH.fullmatch(path)
-    if match:
-        call.path_args = (match.group(1),)
-        path = "/api/report/by_bulk"
-    handler = ROUTES.get((method, path))
-    if handler is None:
-        if any(p == path for _, p in ROUTES):
-            raise fail(405, "405-1", "متد درخواست مجاز نیست")
-        raise not_found("مسیر یافت نشد")
-    if path not in PUBLIC:
-        _ = call.user
-    return handler(call)
+    other_methods = False
+    for (route_method, template), handler in ROUTES.items():
+        match = COMPILED[template].fullmatch(path)
+        if match is None:
+            continue
+        if route_method != method:
+            other_methods = True
+            continue
+        call.path_args = match.groupdict()
+        if template not in PUBLIC:
+            _ = call.user
+        return handler(call)
+    if other_methods:
+        raise fail(405, "405-1", "متد درخواست مجاز نیست")
+    raise not_found(NOT_FOUND)

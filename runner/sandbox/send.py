@@ -2,8 +2,13 @@
 
 Each sending type has a parser that turns the body into ``NewBulk``s (one per outbox
 id the API returns) while collecting validation errors. The request is then
-fingerprinted (type, sender, texts, recipients): the same fingerprint within
-``DUPLICATE_SECONDS`` answers 429 and stores nothing.
+fingerprinted (type, sender, texts, recipients): the same fingerprint committed
+within the last ``DUPLICATE_SECONDS`` answers 429 and stores nothing.
+
+A late commit (``SendContext.commit_delay``, the ``late_commit`` fault) stores the
+bulks at once but dates them, and their fingerprint, ``commit_delay`` seconds
+ahead: until then no report shows them and an identical request is not a duplicate
+(the real API had not committed the first one yet either).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from itertools import count, repeat
 from typing import Any
 
 from runner.parts import count_parts
@@ -38,11 +45,16 @@ class NewBulk:
     recipients: list[str]
     summary: str | None = None
 
+    @cached_property
+    def operators(self) -> list[str]:
+        """Each recipient's operator, worked out once: a ``file`` bulk may have a million."""
+        return lifecycle.operators(self.recipients)
+
     @property
     def cost(self) -> float:
         if self.sending_type == "votp":
             return seed.VOTP_COST * len(self.recipients)
-        return lifecycle.bulk_cost(self.text, self.recipients)
+        return lifecycle.bulk_cost(self.text, self.operators)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,12 @@ class SendContext:
     user_id: int
     now: datetime
     numbers: dict[str, int]
+    commit_delay: float = 0.0
+
+    @property
+    def committed_at(self) -> float:
+        """When the bulks become committed and visible (unix seconds)."""
+        return self.now.timestamp() + self.commit_delay
 
 
 Parser = Callable[[Body, SendContext, Errors], list[NewBulk]]
@@ -83,17 +101,23 @@ def _fingerprint(bulks: list[NewBulk]) -> str:
 def _refuse_duplicate(ctx: SendContext, bulks: list[NewBulk]) -> None:
     now = ctx.now.timestamp()
     digest = _fingerprint(bulks)
-    ctx.tx.execute("DELETE FROM fingerprints WHERE at <= ?", (now - DUPLICATE_SECONDS,))
-    seen = ctx.tx.execute("SELECT at FROM fingerprints WHERE digest = ?", (digest,)).fetchone()
-    if seen is not None and now - float(seen[0]) < DUPLICATE_SECONDS:
+    tx = ctx.tx
+    tx.execute("DELETE FROM send_fingerprints WHERE at <= ?", (now - DUPLICATE_SECONDS,))
+    seen = tx.execute(
+        "SELECT max(at) FROM send_fingerprints WHERE digest = ? AND at <= ?", (digest, now)
+    ).fetchone()
+    if seen[0] is not None and now - float(seen[0]) < DUPLICATE_SECONDS:
         raise duplicate()
-    ctx.tx.execute("INSERT OR REPLACE INTO fingerprints (digest, at) VALUES (?, ?)", (digest, now))
+    tx.execute(
+        "INSERT INTO send_fingerprints (digest, at) VALUES (?, ?)", (digest, ctx.committed_at)
+    )
 
 
 def _commit(ctx: SendContext, bulks: list[NewBulk], send_at: float | None) -> list[int]:
     """Store the bulks; each is charged now, or marked rejected / unpaid at no cost."""
     ids = take_outbox_ids(ctx.tx, len(bulks))
     now = ctx.now.timestamp()
+    committed_at = ctx.committed_at
     credit, _ = get_credit(ctx.tx, ctx.user_id)
     for outbox_id, bulk in zip(ids, bulks, strict=True):
         cost = bulk.cost
@@ -103,7 +127,7 @@ def _commit(ctx: SendContext, bulks: list[NewBulk], send_at: float | None) -> li
             verdict, cost = "no_credit", 0.0
         else:
             verdict, credit = "ok", credit - cost
-        _insert(ctx, outbox_id, bulk, (cost, now, send_at, verdict))
+        _insert(ctx, outbox_id, bulk, (cost, committed_at, send_at, verdict))
     set_credit(ctx.tx, ctx.user_id, credit, now)
     return ids
 
@@ -111,12 +135,12 @@ def _commit(ctx: SendContext, bulks: list[NewBulk], send_at: float | None) -> li
 def _insert(
     ctx: SendContext, outbox_id: int, bulk: NewBulk, extra: tuple[float, float, float | None, str]
 ) -> None:
-    cost, now, send_at, verdict = extra
+    cost, committed_at, send_at, verdict = extra
     parts = count_parts(bulk.text)
     ctx.tx.execute(
         "INSERT INTO outbox (id, user_id, sending_type, sender, number_id, message, parts, "
-        "encoding, rcpts, cost, created_at, send_at, review, verdict, summary) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "encoding, rcpts, cost, created_at, send_at, review, verdict, summary, visible_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             outbox_id,
             ctx.user_id,
@@ -128,16 +152,25 @@ def _insert(
             parts.encoding,
             len(bulk.recipients),
             cost,
-            now,
+            committed_at,
             send_at,
             0 if bulk.sending_type == "pattern" else 1,
             verdict,
             bulk.summary,
+            committed_at,
         ),
     )
+    # Operator and final outcome are stored so reports can count them in SQL.
     ctx.tx.executemany(
-        "INSERT INTO recipients (outbox_id, seq, recipient) VALUES (?, ?, ?)",
-        [(outbox_id, seq, r) for seq, r in enumerate(bulk.recipients)],
+        "INSERT INTO recipients (outbox_id, seq, recipient, operator, outcome) "
+        "VALUES (?, ?, ?, ?, ?)",
+        zip(
+            repeat(outbox_id),
+            count(),
+            bulk.recipients,
+            bulk.operators,
+            lifecycle.outcomes(bulk.recipients, outbox_id),
+        ),
     )
 
 

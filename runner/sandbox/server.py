@@ -3,10 +3,15 @@
 Binds 127.0.0.1 only. The app's ``after_commit`` instruction is carried out here:
 ``"drop"`` closes the socket without a response; ``"timeout"`` sleeps
 ``delay_seconds`` and then answers (a client with a shorter timeout gives up first).
+With ``byte_seconds`` (the ``slow_body`` fault) the headers go out at once and the
+body one byte every ``byte_seconds``, until it is done or the client has gone, so a
+client's per-read timeout never fires and only an overall deadline stops it.
 """
 
 from __future__ import annotations
 
+import select
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,7 +77,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if response.byte_seconds > 0:
+            self._dribble(response.body, response.byte_seconds)
+        else:
+            self.wfile.write(response.body)
+
+    def _dribble(self, body: bytes, seconds: float) -> None:
+        """Write ``body`` one byte every ``seconds``; stop as soon as the client has gone."""
+        self.close_connection = True
+        for index in range(len(body)):
+            if index:
+                threading.Event().wait(seconds)
+                if self._client_gone():
+                    return
+            try:
+                self.wfile.write(body[index : index + 1])
+            except OSError:
+                return
+
+    def _client_gone(self) -> bool:
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return peeked == b""
 
     do_GET = do_POST = do_PUT = do_DELETE = _answer
 

@@ -15,40 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from runner.errors import SandboxError
-from runner.sandbox import seed
+from runner.sandbox import seed, tables
 
 BUSY_TIMEOUT_SECONDS = 30.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL,
-    name TEXT NOT NULL, method TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (key TEXT PRIMARY KEY, user_id INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL,
-    expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS numbers (
-    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, number TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS patterns (
-    code TEXT PRIMARY KEY, user_id INTEGER NOT NULL, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS credit (
-    user_id INTEGER PRIMARY KEY, credit REAL NOT NULL, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, sending_type TEXT NOT NULL,
-    sender TEXT NOT NULL, number_id INTEGER, message TEXT NOT NULL, parts INTEGER NOT NULL,
-    encoding TEXT NOT NULL, rcpts INTEGER NOT NULL, cost REAL NOT NULL,
-    created_at REAL NOT NULL, send_at REAL, review INTEGER NOT NULL, verdict TEXT NOT NULL,
-    cancelled_at REAL, summary TEXT);
-CREATE INDEX IF NOT EXISTS outbox_user_created ON outbox (user_id, created_at);
-CREATE TABLE IF NOT EXISTS recipients (
-    outbox_id INTEGER NOT NULL, seq INTEGER NOT NULL, recipient TEXT NOT NULL,
-    PRIMARY KEY (outbox_id, seq));
-CREATE TABLE IF NOT EXISTS fingerprints (digest TEXT PRIMARY KEY, at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS faults (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, match TEXT NOT NULL,
-    remaining INTEGER, seconds REAL NOT NULL, ms REAL NOT NULL);
-"""
 
 
 class CommittedMessage(NamedTuple):
@@ -101,47 +70,27 @@ class Store:
         conn = self._connect()
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(SCHEMA)
+            tables.create(conn)
         finally:
             conn.close()
         with self.transaction() as tx:
             if tx.execute("SELECT 1 FROM settings WHERE key = 'seeded'").fetchone() is None:
-                _seed(tx)
+                tables.seed_account(tx)
 
-    def committed_messages(self) -> list[CommittedMessage]:
-        """Every committed (outbox id, recipient, text), in sending order."""
+    def committed_messages(self, now: float | None = None) -> list[CommittedMessage]:
+        """Every committed (outbox id, recipient, text), in sending order.
+
+        With ``now`` (sandbox unix time), only bulks visible by then: a late commit
+        (see ``faults``) is stored at once but hidden until its ``visible_at``.
+        """
+        visible, args = ("", ()) if now is None else ("WHERE o.visible_at <= ? ", (now,))
         with self.transaction() as tx:
             rows = tx.execute(
                 "SELECT o.id, r.recipient, o.message FROM recipients r "
-                "JOIN outbox o ON o.id = r.outbox_id ORDER BY o.id, r.seq"
+                "JOIN outbox o ON o.id = r.outbox_id " + visible + "ORDER BY o.id, r.seq",
+                args,
             ).fetchall()
         return [CommittedMessage(int(r[0]), str(r[1]), str(r[2])) for r in rows]
-
-
-def _seed(tx: sqlite3.Connection) -> None:
-    for user in seed.USERS:
-        tx.execute(
-            "INSERT INTO users (id, username, password, name, method) VALUES (?, ?, ?, ?, ?)",
-            (user.user_id, user.username, user.password, user.name, user.method),
-        )
-        tx.execute(
-            "INSERT INTO credit (user_id, credit, updated_at) VALUES (?, ?, 0)",
-            (user.user_id, seed.START_CREDIT),
-        )
-    tx.execute(
-        "INSERT INTO api_keys (key, user_id) VALUES (?, ?)", (seed.DEMO_API_KEY, seed.DEMO_USER_ID)
-    )
-    tx.executemany(
-        "INSERT INTO numbers (id, user_id, number) VALUES (?, ?, ?)",
-        [(nid, seed.DEMO_USER_ID, number) for nid, number in seed.SENDER_NUMBERS],
-    )
-    tx.executemany(
-        "INSERT INTO patterns (code, user_id, text) VALUES (?, ?, ?)",
-        [(code, seed.DEMO_USER_ID, text) for code, text in seed.PATTERNS.items()],
-    )
-    set_setting(tx, "next_outbox_id", str(seed.FIRST_OUTBOX_ID))
-    set_setting(tx, "clock_offset", "0")
-    set_setting(tx, "seeded", "1")
 
 
 def get_setting(tx: sqlite3.Connection, key: str, default: str = "") -> str:

@@ -1,10 +1,14 @@
 """Requests, responses and the API's JSON envelope, as the sandbox speaks them.
 
 ``SandboxResponse.after_commit`` tells the adapter what to do once the request is
-committed: ``None`` answer normally; ``"drop"`` close the connection without an
-answer (the in-process adapter raises a transport error); ``"timeout"`` wait
-``delay_seconds`` before answering (the client is expected to time out first).
-Handlers stop early by raising ``Reply`` with a finished response.
+committed: ``None`` answer normally (whatever the status, headers and body are:
+an HTML page or an empty body from the gateway faults included); ``"drop"`` close
+the connection without an answer (the in-process adapter raises a transport
+error); ``"timeout"`` the client must not get the answer in time: the HTTP server
+waits ``delay_seconds`` before answering, and with ``byte_seconds`` > 0 then
+writes the body one byte every ``byte_seconds``; the in-process adapter raises a
+read timeout at once. Handlers stop early by raising ``Reply`` with a finished
+response.
 """
 
 from __future__ import annotations
@@ -53,9 +57,18 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
     after_commit: AfterCommit | None = None
     delay_seconds: float = 0.0
+    byte_seconds: float = 0.0
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class BadArguments(ValueError):
+    """Bad arguments to a sandbox control (Python or ``/__sandbox__``): field → messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = dict(errors)
 
 
 class Reply(Exception):
@@ -122,7 +135,15 @@ def not_found(message: str = "یافت نشد", code: str = "404-1") -> Reply:
     return fail(404, code, message)
 
 
-def paged(rows: list[Any], *, page: int, per_page: int, total: int, path: str) -> SandboxResponse:
+def paged(
+    rows: list[Any],
+    *,
+    page: int,
+    per_page: int,
+    total: int,
+    path: str,
+    message: str = OK_MESSAGE,
+) -> SandboxResponse:
     """A Laravel-paginated list, with the paging fields inside ``meta`` as the API does."""
     last_page = max(1, -(-total // per_page))
     first = (page - 1) * per_page + 1
@@ -135,7 +156,7 @@ def paged(rows: list[Any], *, page: int, per_page: int, total: int, path: str) -
         "to": first + len(rows) - 1 if rows else None,
         "total": total,
         "status": True,
-        "message": OK_MESSAGE,
+        "message": message,
         "message_code": "200-1",
     }
     return json_response(200, {"data": rows, "meta": meta_out})
