@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from runner.sandbox import account, auth, reports
+from runner.sandbox import account, auth, patterns, reports
 from runner.sandbox.multipart import Body, parse_body
 from runner.sandbox.send import SendContext, handle_send
 from runner.sandbox.send_types import PARSERS
@@ -114,6 +114,10 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ),
     ("GET", "/api/report/recipients"): lambda c: reports.recipients(
         c.tx, c.user_id, c.request.query, c.unix
+    ),
+    ("GET", "/api/patterns"): lambda c: patterns.list_patterns(c.tx, c.user, c.request.query),
+    ("GET", "/api/patterns/{code}"): lambda c: patterns.pattern_by_code(
+        c.tx, c.user, c.path_args["code"]
     ),
 }
 

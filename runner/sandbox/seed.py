@@ -1,7 +1,10 @@
 """The sandbox's fixed account: users, API key, sender numbers, patterns, prices.
 
 Everything a fresh state directory starts with lives here, so tests, examples and
-documentation can name the same values.
+documentation can name the same values. Patterns: ``nowruz1406ptrn`` (``%name%``,
+``%code%``, both strings) and ``otp0077login`` (``%code%``, integer) are active;
+``yalda1404ptrn`` waits for approval (``pending``) and ``oldpromo1403`` was rejected
+(``inactive``), so sending either is refused.
 """
 
 from __future__ import annotations
@@ -33,10 +36,55 @@ VOTP_COST = 1064.0
 PRICE_UCS2 = (1330.0, 1463.0)
 PRICE_GSM7 = (3325.0, 3657.5)
 
-PATTERNS: dict[str, str] = {
-    "nowruz1406ptrn": "%name% عزیز، نوروز مبارک! کد تخفیف شما: %code%",
-    "otp0077login": "کد ورود شما: %code%",
-}
+
+@dataclass(frozen=True)
+class PatternVariable:
+    """One ``%name%`` slot: its type (``string`` or ``integer``) and documented ``len``."""
+
+    name: str
+    type: str
+    length: int
+
+
+@dataclass(frozen=True)
+class SeedPattern:
+    """A pattern of the demo account; ``status`` is ``active``, ``pending`` or ``inactive``."""
+
+    code: str
+    text: str
+    variables: tuple[PatternVariable, ...]
+    status: str = "active"
+    title: str | None = None
+
+
+PATTERNS: tuple[SeedPattern, ...] = (
+    SeedPattern(
+        "nowruz1406ptrn",
+        "%name% عزیز، نوروز مبارک! کد تخفیف شما: %code%",
+        (PatternVariable("name", "string", 30), PatternVariable("code", "string", 20)),
+        title="تبریک نوروز",
+    ),
+    SeedPattern(
+        "otp0077login",
+        "کد ورود شما: %code%",
+        (PatternVariable("code", "integer", 0),),
+        title="کد ورود",
+    ),
+    SeedPattern(
+        "yalda1404ptrn",
+        "%name% عزیز، شب یلدا مبارک!",
+        (PatternVariable("name", "string", 30),),
+        status="pending",
+        title="یلدا",
+    ),
+    SeedPattern(
+        "oldpromo1403",
+        "تخفیف ویژه: %percent% درصد",
+        (PatternVariable("percent", "integer", 0),),
+        status="inactive",
+        title="تخفیف قدیمی",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ within the last ``DUPLICATE_SECONDS`` answers 429 and stores nothing.
 A late commit (``SendContext.commit_delay``, the ``late_commit`` fault) stores the
 bulks at once but dates them, and their fingerprint, ``commit_delay`` seconds
 ahead: until then no report shows them and an identical request is not a duplicate
-(the real API had not committed the first one yet either).
+(the real API had not committed the first one yet either). Their cost is charged
+at once, like any other bulk's.
 """
 
 from __future__ import annotations

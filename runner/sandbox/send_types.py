@@ -1,21 +1,19 @@
-"""Body parsers for each sending type the sandbox supports (``file`` is in ``file_send``,
-postal_code in ``postal``).
+"""Body parsers for each sending type the sandbox supports, and the table of them.
 
 A parser checks the fields of its type, records problems in ``Errors`` and returns
-the bulks to create; the 404 for an unknown pattern is raised only once the
-body's fields are otherwise valid.
+the bulks to create. ``postal_code`` is in ``postal``, ``pattern`` in ``patterns``,
+``file`` in ``file_send``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from typing import Any
 
 from runner.sandbox import seed
 from runner.sandbox.file_send import parse_file
 from runner.sandbox.multipart import Body, UploadedFile
+from runner.sandbox.patterns import parse_pattern
 from runner.sandbox.postal import parse_postal_code
 from runner.sandbox.send import (
     FILE_MAX_ROWS,
@@ -33,11 +31,8 @@ from runner.sandbox.validate import (
     normalize_recipient,
     text_field,
 )
-from runner.sandbox.wire import not_found
 
-PATTERN_NOT_FOUND = "الگو یافت نشد"
 UNSUPPORTED_FILE = "فرمت فایل پشتیبانی نمی‌شود"
-VARIABLE = re.compile(r"%([A-Za-z0-9_]+)%")
 
 
 def parse_webservice(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:
@@ -107,40 +102,6 @@ def _csv_rows(upload: UploadedFile, errors: Errors) -> list[tuple[str, str]]:
     if rows and rows[0] and rows[0][0].strip().lower() == "recipient":
         rows = rows[1:]
     return [(row[0].strip(), row[1] if len(row) > 1 else "") for row in rows]
-
-
-def parse_pattern(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:
-    sender = sender_of(body, ctx, errors)
-    code = text_field(body.fields, "code", errors)
-    recipients = check_recipients(body.fields.get("recipients"), "recipients", errors)
-    if len(recipients) > 1:
-        errors.add("recipients", "فقط یک گیرنده مجاز است")
-    params = body.fields.get("params", {})
-    if not isinstance(params, dict):
-        errors.add("params", "پارامترها باید یک شیء باشند")
-        params = {}
-    if errors or not code:
-        return []
-    row = ctx.tx.execute(
-        "SELECT text FROM patterns WHERE code = ? AND user_id = ?", (code, ctx.user_id)
-    ).fetchone()
-    if row is None:
-        raise not_found(PATTERN_NOT_FOUND)
-    text = _fill_pattern(str(row[0]), params, errors)
-    return [NewBulk("pattern", sender, text, recipients)]
-
-
-def _fill_pattern(template: str, params: dict[str, Any], errors: Errors) -> str:
-    """Put ``params`` into the pattern's ``%name%`` slots; values must be strings."""
-    for name in dict.fromkeys(VARIABLE.findall(template)):
-        value = params.get(name)
-        if value is None or value == "":
-            errors.add(f"params.{name}", f"تکمیل گزینه {name} الزامی است")
-        elif not isinstance(value, str):
-            errors.add(f"params.{name}", f"مقدار {name} باید رشته باشد")
-    if errors:
-        return ""
-    return VARIABLE.sub(lambda m: str(params.get(m.group(1), m.group(0))), template)
 
 
 def parse_votp(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:

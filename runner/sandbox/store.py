@@ -3,7 +3,8 @@
 The database lives at ``state_dir / "sandbox.sqlite3"`` in WAL mode. Every unit of
 work opens its own connection and runs in one ``BEGIN IMMEDIATE`` transaction with a
 busy timeout: the threaded HTTP server and concurrent CLI processes then serialize
-their writes instead of failing with "database is locked".
+their writes instead of failing with "database is locked". The tables, how an older
+state directory is upgraded, and the seed account are in ``tables``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Store:
         with self.transaction() as tx:
             if tx.execute("SELECT 1 FROM settings WHERE key = 'seeded'").fetchone() is None:
                 tables.seed_account(tx)
+            tables.seed_patterns(tx)
 
     def committed_messages(self, now: float | None = None) -> list[CommittedMessage]:
         """Every committed (outbox id, recipient, text), in sending order.

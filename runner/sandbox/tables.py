@@ -1,12 +1,14 @@
 """The sandbox database's tables, their in-place upgrades, and the seed account.
 
 A state directory made by an older sandbox is upgraded when opened: each column in
-``ADDED_COLUMNS`` that a table lacks is added and back-filled once. Nothing is ever
-dropped except the 40-second duplicate fingerprints, which are transient by nature.
+``ADDED_COLUMNS`` that a table lacks is added and back-filled once, and seed rows
+added since (patterns) are inserted if missing. Nothing is ever dropped except the
+40-second duplicate fingerprints, which are transient by nature.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +27,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS numbers (
     id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, number TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS patterns (
-    code TEXT PRIMARY KEY, user_id INTEGER NOT NULL, text TEXT NOT NULL);
+    code TEXT PRIMARY KEY, user_id INTEGER NOT NULL, text TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active', variables TEXT, title TEXT);
 CREATE TABLE IF NOT EXISTS credit (
     user_id INTEGER PRIMARY KEY, credit REAL NOT NULL, updated_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
@@ -77,6 +80,9 @@ ADDED_COLUMNS: tuple[AddedColumn, ...] = (
     ),
     AddedColumn("recipients", "operator", "TEXT"),
     AddedColumn("recipients", "outcome", "INTEGER", _backfill_outcomes),
+    AddedColumn("patterns", "status", "TEXT NOT NULL DEFAULT 'active'"),
+    AddedColumn("patterns", "variables", "TEXT"),
+    AddedColumn("patterns", "title", "TEXT"),
     AddedColumn("faults", "status", "INTEGER"),
     AddedColumn("faults", "commits", "INTEGER"),
     AddedColumn("faults", "ids", "INTEGER"),
@@ -126,13 +132,31 @@ def seed_account(tx: sqlite3.Connection) -> None:
         "INSERT INTO numbers (id, user_id, number) VALUES (?, ?, ?)",
         [(nid, seed.DEMO_USER_ID, number) for nid, number in seed.SENDER_NUMBERS],
     )
-    tx.executemany(
-        "INSERT INTO patterns (code, user_id, text) VALUES (?, ?, ?)",
-        [(code, seed.DEMO_USER_ID, text) for code, text in seed.PATTERNS.items()],
-    )
     for key, value in (
         ("next_outbox_id", str(seed.FIRST_OUTBOX_ID)),
         ("clock_offset", "0"),
         ("seeded", "1"),
     ):
         tx.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+
+def seed_patterns(tx: sqlite3.Connection) -> None:
+    """Add seed patterns that are missing, and give older rows their variables."""
+    for pattern in seed.PATTERNS:
+        variables = json.dumps(
+            [{"name": v.name, "type": v.type, "len": v.length} for v in pattern.variables]
+        )
+        tx.execute(
+            "INSERT INTO patterns (code, user_id, text, status, variables, title) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+            "variables = excluded.variables, status = excluded.status, title = excluded.title "
+            "WHERE patterns.variables IS NULL",
+            (
+                pattern.code,
+                seed.DEMO_USER_ID,
+                pattern.text,
+                pattern.status,
+                variables,
+                pattern.title,
+            ),
+        )
