@@ -20,7 +20,13 @@ from runner.sandbox.seed import (
     SMS_OTP,
 )
 from runner.sandbox.store import CommittedMessage, Store
-from runner.sandbox.wire import AfterCommit, SandboxRequest, SandboxResponse, header
+from runner.sandbox.wire import (
+    AfterCommit,
+    BadArguments,
+    SandboxRequest,
+    SandboxResponse,
+    header,
+)
 
 __all__ = [
     "DEMO_API_KEY",
@@ -30,6 +36,7 @@ __all__ = [
     "IN_PROCESS_BASE_URL",
     "SMS_OTP",
     "AfterCommit",
+    "BadArguments",
     "CommittedMessage",
     "Fault",
     "FaultKind",

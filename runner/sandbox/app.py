@@ -21,13 +21,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from runner.sandbox import inbox
 from runner.sandbox import store as db
 from runner.sandbox.control import handle_control
 from runner.sandbox.fault_store import Faults, request_scope
 from runner.sandbox.faults import apply_fault
 from runner.sandbox.routes import Call, route
 from runner.sandbox.store import CommittedMessage, Store
-from runner.sandbox.wire import Reply, SandboxRequest, SandboxResponse, fail
+from runner.sandbox.wire import BadArguments, Reply, SandboxRequest, SandboxResponse, fail
 
 
 def _utc_now() -> datetime:
@@ -68,6 +69,20 @@ class SandboxApp:
                 raise ValueError(f"no sandbox user {username!r}")
             now = self._clock().timestamp() + db.clock_offset(tx)
             db.set_credit(tx, int(row[0]), float(credit), now)
+
+    def add_inbox(self, sender: str, to: str, message: str, at: float | None = None) -> int:
+        """A message from mobile ``sender`` to the account line ``to``; returns its inbox id.
+
+        ``at`` (unix seconds, default the sandbox's now) may not be in the future.
+        Raises ``BadArguments`` (a ValueError) naming each bad field.
+        """
+        with self.store.transaction() as tx:
+            now = self._clock().timestamp() + db.clock_offset(tx)
+            if at is not None and (isinstance(at, bool) or not isinstance(at, (int, float))):
+                raise BadArguments({"at": ["at must be unix seconds"]})
+            if at is not None and at > now:
+                raise BadArguments({"at": ["at must not be after the sandbox's now"]})
+            return inbox.add_message(tx, sender, to, message, now if at is None else float(at))
 
     def committed_messages(self) -> list[CommittedMessage]:
         """What the API shows as committed at the sandbox's now (late commits hidden)."""

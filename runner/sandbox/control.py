@@ -8,6 +8,8 @@
 - ``POST /__sandbox__/advance`` ``{"seconds": N}``: move the sandbox clock forward.
 - ``GET /__sandbox__/clock``: the sandbox's now and its offset from the real clock.
 - ``POST /__sandbox__/credit`` ``{"credit": N}`` (optional ``"username"``, default demo).
+- ``POST /__sandbox__/inbox`` ``{"from", "to", "message", "at"?}``: one message received
+  on the account line ``to`` (see ``inbox``); answers its ``messages_inbox_id``.
 
 Bad arguments answer 422 with ``errors`` naming each field (in English: these are
 the sandbox's own endpoints, not the API's).
@@ -54,6 +56,10 @@ def _control(app: SandboxApp, method: str, action: str, body: dict[str, Any]) ->
     if (method, action) == ("POST", "credit"):
         app.set_credit(_number(body, "credit"), str(body.get("username", "demo")))
         return ok({"credit": _number(body, "credit")})
+    if (method, action) == ("POST", "inbox"):
+        at = _number(body, "at") if body.get("at") is not None else None
+        sender, to, message = (body.get(k, "") for k in ("from", "to", "message"))
+        return ok({"messages_inbox_id": app.add_inbox(sender, to, message, at)})
     raise fail(404, "404-1", f"unknown sandbox control: {method} /__sandbox__/{action}")
 
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from runner.sandbox import account, auth, patterns, reports
+from runner.sandbox import account, auth, inbox, patterns, reports
 from runner.sandbox.multipart import Body, parse_body
 from runner.sandbox.send import SendContext, handle_send
 from runner.sandbox.send_types import PARSERS
-from runner.sandbox.wire import SandboxRequest, SandboxResponse, fail, not_found, ok
+from runner.sandbox.wire import SandboxRequest, SandboxResponse, fail, not_found, paged
 
 NOT_FOUND = "مسیر یافت نشد"
 
@@ -64,8 +64,14 @@ def _send(call: Call) -> SandboxResponse:
 
 
 def _numbers(call: Call) -> SandboxResponse:
+    """The account's lines, Laravel-paged (``page``, ``per_page``; default 10 a page)."""
+    page, per_page = reports.paging(call.request.query, "per_page")
+    (total,) = call.tx.execute(
+        "SELECT count(*) FROM numbers WHERE user_id = ?", (call.user_id,)
+    ).fetchone()
     rows = call.tx.execute(
-        "SELECT id, number FROM numbers WHERE user_id = ? ORDER BY id", (call.user_id,)
+        "SELECT id, number FROM numbers WHERE user_id = ? ORDER BY id LIMIT ? OFFSET ?",
+        (call.user_id, per_page, (page - 1) * per_page),
     ).fetchall()
     data = [
         {
@@ -78,7 +84,8 @@ def _numbers(call: Call) -> SandboxResponse:
         }
         for r in rows
     ]
-    return ok(data, "Success")
+    path = call.request.path
+    return paged(data, page=page, per_page=per_page, total=total, path=path, message="Success")
 
 
 def _by_bulk(call: Call) -> SandboxResponse:
@@ -114,6 +121,9 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ),
     ("GET", "/api/report/recipients"): lambda c: reports.recipients(
         c.tx, c.user_id, c.request.query, c.unix
+    ),
+    ("POST", "/api/report/messages-inbox"): lambda c: inbox.messages_inbox(
+        c.tx, c.user_id, c.fields
     ),
     ("GET", "/api/patterns"): lambda c: patterns.list_patterns(c.tx, c.user, c.request.query),
     ("GET", "/api/patterns/{code}"): lambda c: patterns.pattern_by_code(

@@ -16,6 +16,7 @@ IN_PROCESS_BASE_URL = "http://sandbox.ippanel.invalid/v1"
 STATE_FILE_NAME = "sandbox.sqlite3"
 
 FIRST_OUTBOX_ID = 1123544244
+FIRST_INBOX_ID = 125000
 START_CREDIT = 1_000_000_000.0
 
 SMS_OTP = "123456"

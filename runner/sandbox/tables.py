@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, match TEXT NOT NULL,
     remaining INTEGER, seconds REAL NOT NULL, ms REAL NOT NULL,
     status INTEGER, commits INTEGER, ids INTEGER, retry_after INTEGER);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, sender TEXT NOT NULL,
+    number TEXT NOT NULL, message TEXT NOT NULL, time REAL NOT NULL);
 """
 
 
