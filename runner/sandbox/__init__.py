@@ -1,10 +1,18 @@
 """The built-in IPPanel Edge API simulator (``--sandbox`` and ``ippanel-run sandbox``).
 
-``SandboxApp(state_dir, clock=None, sleep=time.sleep).handle(SandboxRequest)`` answers
-one request; ``server.serve`` / ``server.start_in_thread`` serve it over HTTP.
+``SandboxApp(state_dir, clock=None, sleep=time.sleep, api=None).handle(SandboxRequest)``
+answers one request; ``server.serve`` / ``server.start_in_thread`` serve it over HTTP.
 Seed data (API key, users, sender lines, patterns) is in ``seed``; fault kinds in
-``faults``; the ``/v1/__sandbox__/`` control endpoints in ``control``; a fake clock
-and a request helper for tests in ``testing``.
+``faults`` (stored by ``fault_store``); the ``/v1/__sandbox__/`` control endpoints in
+``control``; the API modes (``current``, or only the ``original`` document's
+endpoints: ``API_MODES``, ``SandboxApp(..., api=...)``, ``set_api``) in ``modes``;
+a fake clock and a request helper for tests in ``testing``.
+
+Endpoints by module: ``auth`` (login flows), ``send`` with ``send_types``,
+``postal`` and ``patterns`` (``POST /api/send``), ``account`` (credit,
+price, cancel), ``reports`` (outbox reports), ``patterns`` (pattern list / by code),
+``inbox`` (received messages; ``SandboxApp.add_inbox`` fills it), ``routes`` (which
+handler answers which path). State lives in SQLite (``store``, ``tables``).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 from runner.sandbox.app import SandboxApp
 from runner.sandbox.fault_store import Faults
 from runner.sandbox.faults import FAULT_KINDS, Fault, FaultKind, FaultMatch
+from runner.sandbox.modes import API_MODES, DEFAULT_API_MODE, ApiMode
 from runner.sandbox.seed import (
     DEMO_API_KEY,
     DEMO_USER_ID,
@@ -29,6 +38,8 @@ from runner.sandbox.wire import (
 )
 
 __all__ = [
+    "API_MODES",
+    "DEFAULT_API_MODE",
     "DEMO_API_KEY",
     "DEMO_USER_ID",
     "FAULT_KINDS",
@@ -36,6 +47,7 @@ __all__ = [
     "IN_PROCESS_BASE_URL",
     "SMS_OTP",
     "AfterCommit",
+    "ApiMode",
     "BadArguments",
     "CommittedMessage",
     "Fault",

@@ -8,7 +8,10 @@ A fault that hits the request (see ``faults``) decides whether it runs at all an
 what its answer becomes.
 
 The sandbox clock is ``clock()`` plus an offset kept in the store, so ``advance()``
-moves time for every process sharing the state directory.
+moves time for every process sharing the state directory. So is the API mode
+(``api``, see ``modes``): ``SandboxApp(dir, api="original")`` switches the state
+directory to the original document's endpoints; ``api=None`` keeps what the state
+says (``current`` for a fresh one).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from runner.sandbox import inbox
+from runner.sandbox import inbox, modes
 from runner.sandbox import store as db
 from runner.sandbox.control import handle_control
 from runner.sandbox.fault_store import Faults, request_scope
 from runner.sandbox.faults import apply_fault
+from runner.sandbox.modes import ApiMode
 from runner.sandbox.routes import Call, route
 from runner.sandbox.store import CommittedMessage, Store
 from runner.sandbox.wire import BadArguments, Reply, SandboxRequest, SandboxResponse, fail
@@ -43,11 +47,26 @@ class SandboxApp:
         state_dir: Path,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        api: ApiMode | str | None = None,
     ) -> None:
         self.store = Store(state_dir)
         self.faults = Faults(self.store)
         self._clock = clock or _utc_now
         self._sleep = sleep
+        if api is not None:
+            self.set_api(api)
+
+    @property
+    def api(self) -> ApiMode:
+        """Which API the state directory plays: ``current`` or ``original``."""
+        with self.store.transaction() as tx:
+            return modes.get_mode(tx)
+
+    def set_api(self, api: ApiMode | str) -> ApiMode:
+        """Switch the API mode for every process on this state; ValueError if unknown."""
+        checked = modes.check_mode(api)
+        with self.store.transaction() as tx:
+            return modes.set_mode(tx, checked)
 
     def clock_offset(self) -> float:
         with self.store.transaction() as tx:
@@ -109,7 +128,7 @@ class SandboxApp:
             with self.store.transaction() as tx:
                 offset = db.clock_offset(tx)
                 now = self._clock() + timedelta(seconds=offset)
-                return route(Call(tx, request, now, commit_delay))
+                return route(Call(tx, request, now, modes.get_mode(tx), commit_delay))
         except Reply as reply:
             return reply.response
         except sqlite3.Error as err:

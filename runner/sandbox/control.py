@@ -8,6 +8,8 @@
 - ``POST /__sandbox__/advance`` ``{"seconds": N}``: move the sandbox clock forward.
 - ``GET /__sandbox__/clock``: the sandbox's now and its offset from the real clock.
 - ``POST /__sandbox__/credit`` ``{"credit": N}`` (optional ``"username"``, default demo).
+- ``POST /__sandbox__/mode`` ``{"api": "current" | "original"}`` switches the API the
+  sandbox plays (see ``modes``); ``GET`` says which.
 - ``POST /__sandbox__/inbox`` ``{"from", "to", "message", "at"?}``: one message received
   on the account line ``to`` (see ``inbox``); answers its ``messages_inbox_id``.
 
@@ -56,6 +58,13 @@ def _control(app: SandboxApp, method: str, action: str, body: dict[str, Any]) ->
     if (method, action) == ("POST", "credit"):
         app.set_credit(_number(body, "credit"), str(body.get("username", "demo")))
         return ok({"credit": _number(body, "credit")})
+    if (method, action) == ("POST", "mode"):
+        try:
+            return ok({"api": app.set_api(body.get("api", ""))})
+        except ValueError as err:
+            raise BadArguments({"api": [str(err)]}) from err
+    if (method, action) == ("GET", "mode"):
+        return ok({"api": app.api})
     if (method, action) == ("POST", "inbox"):
         at = _number(body, "at") if body.get("at") is not None else None
         sender, to, message = (body.get(k, "") for k in ("from", "to", "message"))

@@ -3,7 +3,8 @@
 Paths are templates (``/api/patterns/{code}``); a template's ``{name}`` parts reach
 the handler as ``Call.path_args``. Every endpoint except the three login steps
 needs a valid credential, checked before the body is validated (so a bad key is a
-401 even with a bad body).
+401 even with a bad body). In the ``original`` API mode (see ``modes``) only the
+original document's endpoints exist; the others answer 404 like an unknown path.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from runner.sandbox import account, auth, inbox, patterns, reports
+from runner.sandbox import account, auth, inbox, modes, patterns, reports
 from runner.sandbox.multipart import Body, parse_body
 from runner.sandbox.send import SendContext, handle_send
 from runner.sandbox.send_types import PARSERS
@@ -32,6 +33,7 @@ class Call:
     tx: sqlite3.Connection
     request: SandboxRequest
     now: datetime
+    api: str = modes.DEFAULT_API_MODE
     commit_delay: float = 0.0
     path_args: dict[str, str] = field(default_factory=dict)
 
@@ -60,7 +62,8 @@ def _send(call: Call) -> SandboxResponse:
     rows = call.tx.execute("SELECT id, number FROM numbers WHERE user_id = ?", (call.user_id,))
     numbers = {str(r["number"]): int(r["id"]) for r in rows}
     ctx = SendContext(call.tx, call.user_id, call.now, numbers, call.commit_delay)
-    return handle_send(ctx, call.body, PARSERS)
+    parsers = {k: p for k, p in PARSERS.items() if modes.serves_sending_type(call.api, k)}
+    return handle_send(ctx, call.body, parsers)
 
 
 def _numbers(call: Call) -> SandboxResponse:
@@ -146,7 +149,7 @@ def route(call: Call) -> SandboxResponse:
     other_methods = False
     for (route_method, template), handler in ROUTES.items():
         match = COMPILED[template].fullmatch(path)
-        if match is None:
+        if match is None or not modes.serves_endpoint(call.api, route_method, template):
             continue
         if route_method != method:
             other_methods = True
