@@ -24,6 +24,9 @@ API_BATCH_CEILING = 1000
 FILE_ROWS_CEILING = 10_000
 FILE_RECIPIENTS_CEILING = 1_000_000
 GENDER_CODES = {"all": 0, "male": 1, "female": 2}
+OPERATORS = ("mci", "irancell", "other")
+# The Solar Hijri birth years postal_code accepts: the range sent when a campaign names none.
+BIRTH_YEARS = (1300, 1410)
 
 Groups = Mapping[str, Sequence[str]]
 # Rendered texts (each with its recipients, in first-seen order) → the messages of each request.
@@ -171,21 +174,35 @@ def _postal_fields(campaign: Campaign) -> Mapping[str, Any]:
 
 
 def targeting_params(target: Targeting) -> dict[str, Any]:
-    """One ``postal_code`` targeting entry as the API's ``params`` item."""
+    """One ``postal_code`` targeting entry as the API's ``params`` item.
+
+    Every operator object and the age range are always sent: the Persian docs say
+    that an operator left out (or no operator at all) sends to *every* number of
+    the area, so an operator the campaign does not name is sent as size 0, and
+    missing birth years as the widest range the API accepts.
+    """
+    low, high = birth_years(target)
     params: dict[str, Any] = {
         "bank": target.bank,
         "postal_code": target.postal_code,
         "gender": GENDER_CODES[target.gender],
+        "age_from": low,
+        "age_to": high,
     }
-    if target.birth_year_from is not None:
-        params["age_from"] = target.birth_year_from
-    if target.birth_year_to is not None:
-        params["age_to"] = target.birth_year_to
-    for operator in ("mci", "irancell", "other"):
-        if operator in target.operators:
-            piece = target.operators[operator]
-            params[operator] = {"start": piece.start, "size": piece.size}
+    for operator in OPERATORS:
+        piece = target.operators.get(operator)
+        start, size = (piece.start, piece.size) if piece else (0, 0)
+        params[operator] = {"start": start, "size": size}
     return params
+
+
+def birth_years(target: Targeting) -> tuple[int, int]:
+    """The Solar Hijri birth years sent for ``target``: its own, else the widest range."""
+    low, high = BIRTH_YEARS
+    return (
+        low if target.birth_year_from is None else target.birth_year_from,
+        high if target.birth_year_to is None else target.birth_year_to,
+    )
 
 
 def _row(

@@ -229,6 +229,7 @@ def test_postal_code_maps_targeting_and_recipients(tmp_path: Path) -> None:
                 "age_to": 1402,
                 "mci": {"start": 0, "size": 1},
                 "irancell": {"start": 0, "size": 0},
+                "other": {"start": 0, "size": 0},
             }
         ],
         "other_recipients": ["+989120000000"],

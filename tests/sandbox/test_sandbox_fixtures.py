@@ -116,7 +116,18 @@ def postal(app: SandboxApp, message: str = "متن", code: int = 131) -> Any:
         "sending_type": "postal_code",
         "from_number": "+98BANK",
         "message": message,
-        "params": [{"postal_code": code, "mci": {"start": 0, "size": 1}}],
+        "params": [
+            {
+                "bank": "all",
+                "postal_code": code,
+                "gender": 0,
+                "age_from": 1300,
+                "age_to": 1410,
+                "mci": {"start": 0, "size": 1},
+                "irancell": {"start": 0, "size": 0},
+                "other": {"start": 0, "size": 0},
+            }
+        ],
     }
     return call(app, "POST", "/api/send", json=body)
 
