@@ -19,6 +19,7 @@ from runner.models import (
     FileSource,
     InlineNumber,
     Limits,
+    Location,
     OperatorSlice,
     Schedule,
     SendingType,
@@ -27,7 +28,11 @@ from runner.models import (
     Template,
 )
 from runner.schema import validate_document
+from runner.send_hours import parse_window
 from runner.sending_types import FILE_RECIPIENTS_CEILING, spec_of
+
+# Nested keys whose place in the file later stages point at (``Campaign.location``).
+_NESTED = (("limits", "max_recipients"), ("limits", "max_cost"), ("schedule", "at"))
 
 
 def load_campaign(path: Path) -> Campaign:
@@ -80,8 +85,19 @@ def _build(doc: Document) -> Campaign:
         targeting=tuple(_targeting(t) for t in data.get("targeting") or ()),
         batch_size=data.get("batch_size", spec_of(kind).batch_size),
         limits=Limits(**(data.get("limits") or {})),
-        where={key: doc.location((key,)) for key in data},
+        send_hours=data.get("send_hours"),
+        where=_where(doc),
     )
+
+
+def _where(doc: Document) -> dict[str, Location]:
+    where = {key: doc.location((key,)) for key in doc.data}
+    for path in _NESTED:
+        if path[0] in doc.data and path[1] in (doc.data[path[0]] or {}):
+            where[".".join(path)] = doc.location(path)
+    for index, _ in enumerate(doc.data.get("targeting") or ()):
+        where[f"targeting.{index}"] = doc.location(("targeting", index))
+    return where
 
 
 def _template(doc: Document, path: tuple[str, ...], field: str) -> Template:
@@ -148,6 +164,11 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
                 f"{ceiling} recipients a request for type {campaign.type}{hint}"
             )
         )
+    if campaign.send_hours is not None:
+        try:
+            parse_window(campaign.send_hours)
+        except ValueError as err:
+            problems.append(doc.location(("send_hours",)).violation(str(err)))
     for index, target in enumerate(campaign.targeting):
         low, high = target.birth_year_from, target.birth_year_to
         if low is not None and high is not None and low > high:

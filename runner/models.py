@@ -131,7 +131,18 @@ class Campaign:
     targeting: tuple[Targeting, ...]
     batch_size: int
     limits: Limits
+    # ``send_hours`` as written ("08:00-22:00", "any"), or None when the campaign sets none.
+    send_hours: str | None = None
+    # Where top-level keys (and a few nested ones, dotted: "limits.max_recipients") were written.
     where: Mapping[str, Location] = field(default_factory=dict)
+
+    def location(self, key: str) -> Location:
+        """Where ``key`` (dotted) was written, else its nearest written parent, else the file."""
+        while key:
+            if key in self.where:
+                return self.where[key]
+            key = key.rpartition(".")[0]
+        return Location(str(self.path), 0, 0)
 
     @property
     def lockfile_path(self) -> Path:
@@ -180,10 +191,13 @@ class Batch:
     action: Action = "send"
     # For batches known only from the lockfile (skip / reconcile): how many it recorded.
     recorded: int = 0
+    # Numbers the request's targeting takes from IPPanel's bank (postal_code), beyond ``messages``.
+    targeted: int = 0
 
     @property
     def recipient_count(self) -> int:
-        return sum(len(m.recipients) for m in self.messages) or self.recorded
+        listed = sum(len(m.recipients) for m in self.messages)
+        return listed + self.targeted or self.recorded
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,8 @@ class Sample:
     text: str
     parts: int
     encoding: str
+    # What the operator appends (a promotional type's opt-out suffix); ``parts`` count it.
+    appended: str = ""
 
 
 @dataclass(frozen=True)

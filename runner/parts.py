@@ -4,6 +4,12 @@ Any character outside the GSM-7 alphabet (every Persian letter, for one) makes t
 whole message UCS-2: 70 UTF-16 units fit a single part, 67 a part of a split
 message. A GSM-7 message fits 160 septets, 153 a part; the extension characters
 (``^{}\\[~]|€`` and form feed) take two septets each.
+
+Operators append the opt-out text ``لغو11`` ("reply 11 to unsubscribe") to every
+promotional message, on a line of its own; it is billed like the rest of the
+text, and being Persian it makes an English message UCS-2. ``billed`` gives the
+text as the operator sends it, so parts, the length limits and the price quote
+count the suffix (IPPanel's own quote does not unless it is part of the text).
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ _GSM7_EXT = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENSION))) + "]")
 
 MAX_CHARACTERS = 1400
 MAX_PARTS = 20
+OPT_OUT = "لغو11"
+OPT_OUT_SUFFIX = "\n" + OPT_OUT  # 6 characters, as IPPanel's price page counts it
+
+
+def billed(text: str, promotional: bool) -> str:
+    """``text`` as operators deliver and bill it: promotional texts get the opt-out suffix."""
+    return text + OPT_OUT_SUFFIX if promotional else text
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,13 @@ from runner.models import (
     RecipientStats,
     Sample,
 )
-from runner.parts import count_parts, parts_problem
+from runner.parts import OPT_OUT, billed, count_parts, parts_problem
+from runner.postal import audience_problems
+from runner.postal import notes as targeting_notes
 from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
 from runner.render import CompiledTemplate, compile_template
 from runner.schedule import api_time, resolve_schedule
+from runner.send_hours import plan_notes, scheduled_problem
 from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, spec_of
 
 VOTP_CODE = re.compile(r"^[0-9]{1,14}$")
@@ -48,12 +51,14 @@ class _Collector:
     parts: dict[str, int] = field(default_factory=dict)  # per distinct text, counted once
     skipped: int = 0
     more_errors: int = 0
+    promotional: bool = False  # the operator appends the opt-out suffix to every text
 
     def add(self, text: str, phone: str) -> None:
         self.groups.setdefault(text, []).append(phone)
         if len(self.samples) < SAMPLES:
-            parts = count_parts(text)
-            self.samples.append(Sample(phone, text, parts.parts, parts.encoding))
+            parts = count_parts(billed(text, self.promotional))
+            appended = OPT_OUT if self.promotional else ""
+            self.samples.append(Sample(phone, text, parts.parts, parts.encoding, appended))
 
     def fail(self, problems: Iterable[Violation]) -> None:
         for problem in problems:
@@ -77,13 +82,16 @@ def build_plan(
     every problem found (the first few per kind for per-recipient errors).
     """
     send_time = resolve_schedule(campaign.schedule, now) if campaign.schedule else None
+    hours = scheduled_problem(campaign, send_time) if send_time else None
+    if hours is not None:
+        raise InvalidCampaign([hours])
     stats = RecipientStats()
     recipients = iter_recipients(
         campaign.recipients, campaign.exclude, stats, skip_invalid=skip_invalid
     )
-    collector = _Collector()
-    fields = _common_fields(campaign, send_time)
     spec = spec_of(campaign.type)
+    collector = _Collector(promotional=spec.promotional)
+    fields = _common_fields(campaign, send_time)
     if spec.renders == "params":
         batches = _pattern_batches(campaign, fields, recipients, covered, collector)
     else:
@@ -92,11 +100,16 @@ def build_plan(
         render = _render_each if spec.personalized else _render_once
         render(campaign, template, recipients, covered, collector)
         batches = [] if collector.violations else _cut(campaign, fields, collector)
+    collector.fail(audience_problems(campaign, batches))
     if collector.violations:
         raise InvalidCampaign(_with_overflow(collector))
     distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
+    distinct += [(m.text, b.targeted) for b in batches if b.targeted for m in b.messages[:1]]
     parts = collector.parts
-    part_counts = [(parts.get(t) or count_parts(t).parts, n) for t, n in distinct if t]
+    promotional = spec.promotional
+    part_counts = [
+        (parts.get(t) or count_parts(billed(t, promotional)).parts, n) for t, n in distinct if t
+    ]
     audience = sum(n for _, n in distinct)
     return CampaignPlan(
         campaign=campaign,
@@ -107,7 +120,11 @@ def build_plan(
         max_parts=max((p for p, _ in part_counts), default=1 if distinct else 0),
         total_parts=sum(p * n for p, n in part_counts) or sum(n for _, n in distinct),
         skipped_recipients=collector.skipped,
-        notes=_file_suggestion(campaign, len(batches), audience),
+        notes=(
+            *_file_suggestion(campaign, len(batches), audience),
+            *targeting_notes(campaign),
+            *plan_notes(campaign, send_time, now),
+        ),
     )
 
 
@@ -203,7 +220,7 @@ def _check_text(
     campaign: Campaign, template: CompiledTemplate, text: str, phone: str, c: _Collector
 ) -> None:
     who = f" for recipient {phone}" if phone else ""
-    parts = count_parts(text)
+    parts = count_parts(billed(text, c.promotional))
     c.parts[text] = parts.parts
     if campaign.type == "votp":
         if not VOTP_CODE.match(text):
@@ -216,7 +233,8 @@ def _check_text(
         return
     problem = parts_problem(parts)
     if problem:
-        c.fail([template.violation(f"{problem}{who}", 1)])
+        suffix = f", counting the {OPT_OUT} the operator appends" if c.promotional else ""
+        c.fail([template.violation(f"{problem}{suffix}{who}", 1)])
 
 
 def _pattern_batches(
@@ -251,7 +269,8 @@ def _cut(campaign: Campaign, fields: Mapping[str, Any], c: _Collector) -> list[B
     if spec.typed_apart:
         typed = _typed_numbers(campaign)
         cuts = (_set_apart(messages, typed) for messages in cuts)
-    return [_batch(campaign, fields, messages) for messages in cuts]
+    targeted = spec.targeted(campaign)
+    return [_batch(campaign, fields, messages, targeted) for messages in cuts]
 
 
 def _typed_numbers(campaign: Campaign) -> frozenset[str]:
@@ -278,14 +297,16 @@ def _set_apart(messages: tuple[Message, ...], typed: frozenset[str]) -> tuple[Me
     return Message(message.text, uploaded), Message(message.text, others)
 
 
-def _batch(campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...]) -> Batch:
+def _batch(
+    campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...], targeted: int = 0
+) -> Batch:
     digest = hashlib.sha256()
     head = [campaign.name, dict(fields)]
     digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False).encode())
     for message in messages:
         digest.update(b"\x1e" + message.text.encode() + b"\x1f")
         digest.update("\x1f".join(message.recipients).encode())
-    return Batch(digest.hexdigest()[:16], campaign.type, dict(fields), messages)
+    return Batch(digest.hexdigest()[:16], campaign.type, dict(fields), messages, targeted=targeted)
 
 
 def request_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Recipients: read number sources, normalize every number, drop duplicates and exclusions.
 
 ``iter_recipients`` streams: a 1M-row CSV is read row by row and only the set of
-numbers already seen is kept in memory. Iranian mobile numbers (the common case,
-run a million times per big campaign) go through one precompiled regex; only
-foreign numbers reach ``phonenumbers``.
+numbers already seen is kept in memory. Only Iranian mobiles (``+989`` and nine
+digits) are accepted: IPPanel sends to nothing else. They go through one
+precompiled regex (run a million times per big campaign); a number with another
+country code is refused, and ``phonenumbers`` only helps say which country it is.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import re
 from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import phonenumbers
+from phonenumbers import geocoder
 
 from runner.errors import InvalidCampaign, Violation
 from runner.models import FileSource, InlineNumber, Recipient, RecipientStats, Source
@@ -39,12 +41,15 @@ _match_any_digits = re.compile(
 ).fullmatch
 
 
+IRANIAN_MOBILE = "+989 and 9 digits, or 09… as people write it"
+
+
 class InvalidNumber(ValueError):
     """A value that is not a phone number we can send to; ``str()`` is the reason."""
 
 
 def normalize_phone(raw: str) -> str:
-    """Return ``raw`` in E.164 (``+989…`` for Iranian mobiles) or raise ``InvalidNumber``."""
+    """Return the Iranian mobile ``raw`` as ``+989…``, or raise ``InvalidNumber`` saying why not."""
     match = _match_mobile(raw)
     if match is not None:
         return "+98" + match[1]
@@ -69,14 +74,12 @@ def _normalize_other(cleaned: str) -> str:
         international = digits if cleaned.startswith("+") else digits[2:]
         if international.startswith("98"):
             _reject_iranian(international[2:], len(digits))
-        return _foreign(international)
+        _foreign(international)
     if digits.startswith("98") and len(digits) >= 12:
         _reject_iranian(digits[2:], len(digits))
     if digits.startswith("0") or digits.startswith("9"):
         _reject_iranian(digits.removeprefix("0"), len(digits))
-    raise InvalidNumber(
-        "not an Iranian mobile number; write foreign numbers with + and country code"
-    )
+    raise InvalidNumber(f"not an Iranian mobile number ({IRANIAN_MOBILE})")
 
 
 def _reject_iranian(national: str, typed: int) -> None:
@@ -90,20 +93,23 @@ def _reject_iranian(national: str, typed: int) -> None:
     raise InvalidNumber(f"+98 {national[:2]}… is a landline, not a mobile number")
 
 
-def _foreign(international: str) -> str:
+def _foreign(international: str) -> NoReturn:
+    """Refuse a number with another country code, saying which country it belongs to."""
     try:
         number = phonenumbers.parse("+" + international)
     except phonenumbers.NumberParseException:
-        raise InvalidNumber(f"unknown country code in +{international}") from None
-    if phonenumbers.is_valid_number(number):
-        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    country = f"+{number.country_code}"
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason == phonenumbers.ValidationResult.TOO_SHORT:
-        raise InvalidNumber(f"too short for a {country} number")
-    if reason == phonenumbers.ValidationResult.TOO_LONG:
-        raise InvalidNumber(f"too long for a {country} number")
-    raise InvalidNumber(f"not a valid {country} number")
+        raise InvalidNumber(
+            f"unknown country code in +{international}; IPPanel sends only to Iranian mobiles"
+        ) from None
+    # Name the calling code's main country: +44 7911… is "United Kingdom", not a Crown dependency.
+    example = phonenumbers.example_number(
+        phonenumbers.region_code_for_country_code(number.country_code)
+    )
+    country = geocoder.country_name_for_number(example, "en") if example else ""
+    code = f"+{number.country_code}" + (f", {country}" if country else "")
+    raise InvalidNumber(
+        f"a foreign number ({code}); IPPanel sends only to Iranian mobiles ({IRANIAN_MOBILE})"
+    )
 
 
 def iter_recipients(

@@ -38,6 +38,7 @@ _PATTERN_HINTS = {
     "^[a-z0-9][a-z0-9._-]*$": "lowercase letters, digits, '.', '_' and '-'",
     "^\\+[0-9A-Za-z]{3,20}$": "a '+' and 3 to 20 letters or digits, like \"+983000505\"",
     "^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?$": 'a date and time like "1406-01-01 09:00"',
+    "^(any|\\d{2}:\\d{2}-\\d{2}:\\d{2})$": 'Tehran hours like "08:00-22:00", or any',
 }
 _RANGE_HINTS = {
     "postal_code": "a 2–5 digit postal-code prefix",

@@ -1,7 +1,9 @@
 """The sending types, one row each: every stage reads this table instead of testing names.
 
 A row says what templates see (``personalized``), whether the body carries a
-``from_number``, whether ``send/calculate-price`` can estimate it, how many
+``from_number``, whether operators treat it as promotional (``promotional``: the
+opt-out suffix is appended and the night-time send hours apply), whether
+``send/calculate-price`` can estimate it, how many
 recipients (rows, for files) one request takes, how rendered texts are cut into
 requests (``group``), how a request body is laid out (``body``), the type-specific
 body fields taken from the campaign (``fields``), which type a test send uses, and
@@ -45,12 +47,15 @@ class SendingTypeSpec:
     personalized: bool  # templates see each recipient's CSV row and ``phone``
     renders: Literal["message", "params"]  # what the templates fill in
     has_sender: bool  # the body carries ``from_number``
+    promotional: bool  # operators append the opt-out suffix; send hours apply
     priced: bool  # ``send/calculate-price`` can estimate it ahead
     batch_size: int  # default, and the API's ceiling, of recipients (rows) a request
     group: Grouping
     body: BodyLayout
     fields: Callable[[Campaign], Mapping[str, Any]]
     test_as: str  # the sending type a test send (``--test-to``) uses
+    # How many numbers a request's targeting takes from IPPanel's bank (postal_code).
+    targeted: Callable[[Campaign], int]
     typed_apart: bool = False  # numbers typed in the campaign go apart from the upload
 
 
@@ -205,6 +210,15 @@ def birth_years(target: Targeting) -> tuple[int, int]:
     )
 
 
+def _targeted_count(campaign: Campaign) -> int:
+    """How many numbers the campaign's ``postal_code`` targeting takes from the bank."""
+    return sum(piece.size for t in campaign.targeting for piece in t.operators.values())
+
+
+def _nothing_targeted(campaign: Campaign) -> int:
+    return 0
+
+
 def _row(
     name: str,
     *,
@@ -213,10 +227,12 @@ def _row(
     personalized: bool = False,
     renders: Literal["message", "params"] = "message",
     has_sender: bool = True,
+    promotional: bool = True,
     priced: bool = True,
     batch_size: int = API_BATCH_CEILING,
     fields: Callable[[Campaign], Mapping[str, Any]] = _no_fields,
     test_as: str = "webservice",
+    targeted: Callable[[Campaign], int] = _nothing_targeted,
     typed_apart: bool = False,
 ) -> SendingTypeSpec:
     return SendingTypeSpec(
@@ -224,12 +240,14 @@ def _row(
         personalized,
         renders,
         has_sender,
+        promotional,
         priced,
         batch_size,
         group,
         body,
         fields,
         test_as,
+        targeted,
         typed_apart,
     )
 
@@ -258,8 +276,8 @@ SPECS: dict[str, SendingTypeSpec] = {
             "postal_code",
             group=_everyone_at_once,
             body=_postal_body,
-            priced=False,
             fields=_postal_fields,
+            targeted=_targeted_count,
         ),
         _row(
             "pattern",
@@ -267,6 +285,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             body=_pattern_body,
             personalized=True,
             renders="params",
+            promotional=False,
             priced=False,
             fields=_pattern_fields,
             test_as="pattern",
@@ -277,6 +296,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             body=_one_text_body,
             personalized=True,
             has_sender=False,
+            promotional=False,
             priced=False,
             test_as="votp",
         ),

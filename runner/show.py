@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from runner.models import Batch, CampaignPlan
+from runner.models import Batch, CampaignPlan, Sample
 from runner.planner import streamed_body
+from runner.postal import describe_targeting
 from runner.schedule import api_time, cancel_deadline, describe
+from runner.send_hours import describe_window
+from runner.sending_types import spec_of
 from runner.uploads import LazyText
 
 FORMAT_VERSION = 1
@@ -34,11 +37,13 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
     """The numbers a reviewer needs, as plain data (also the JSON ``summary``)."""
     c, s = plan.campaign, plan.stats
     to_send = [b for b in plan.batches if b.action == "send"]
+    targeted = sum(b.targeted for b in plan.batches)
     return {
         "type": c.type,
         "sender": c.sender,
         "send_time": api_time(plan.send_time) if plan.send_time else None,
-        "recipients": s.kept,
+        "recipients": s.kept + targeted,
+        "targeted": targeted,
         "read": s.read,
         "duplicates": s.duplicates,
         "excluded": s.excluded,
@@ -86,9 +91,15 @@ def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             for sample in plan.samples:
                 out.write(f"    {sample.phone}  {_parts(sample.parts, sample.encoding)}\n")
                 out.write("".join(f"      │ {line}\n" for line in sample.text.splitlines()))
+                if sample.appended:
+                    out.write(f"      + {_appended(sample)}\n")
         for note in plan.notes:
             out.write(f"\n  Note: {note}\n")
         out.write(f"\n{one_line(plan)}\n")
+
+
+def _appended(sample: Sample) -> str:
+    return f"{sample.appended} appended by the operator (counted in the parts)"
 
 
 def _parts(parts: int, encoding: str) -> str:
@@ -124,11 +135,19 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
     ]
     if s["already_sent"]:
         dropped.append(f"{s['already_sent']:,} already sent")
-    yield "recipients", f"{s['recipients']:,} (read {s['read']:,}: {', '.join(dropped)})"
+    listed = f"read {s['read']:,}: {', '.join(dropped)}"
+    if s["targeted"]:
+        own = s["recipients"] - s["targeted"]
+        listed = f"{s['targeted']:,} from the bank by postal code + {own:,} listed; {listed}"
+    yield "recipients", f"{s['recipients']:,} ({listed})"
     if c.targeting:
-        yield "targeting", ", ".join(f"postal code {t.postal_code}" for t in c.targeting)
+        yield "targeting", describe_targeting(c)
     if plan.max_parts:
-        yield "parts", f"up to {plan.max_parts} a message, {plan.total_parts:,} in all"
+        suffix = " (with the operator's لغو11)" if spec_of(c.type).promotional else ""
+        yield "parts", f"up to {plan.max_parts} a message, {plan.total_parts:,} in all{suffix}"
+    hours = describe_window(c)
+    if hours:
+        yield "send hours", hours
     yield "batches", f"{s['batches_to_send']} to send of {s['batches']}"
     yield "lockfile", shown_path(c.lockfile_path)
 
@@ -215,6 +234,8 @@ def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             for sample in plan.samples:
                 out.write(f"**{sample.phone}** {_parts(sample.parts, sample.encoding)}\n\n")
                 out.write(f"```text\n{sample.text}\n```\n\n")
+                if sample.appended:
+                    out.write(f"_+ {_appended(sample)}_\n\n")
             out.write("</details>\n")
         for note in plan.notes:
             out.write(f"\n> {note}\n")

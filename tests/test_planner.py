@@ -235,6 +235,7 @@ def test_postal_code_maps_targeting_and_recipients(tmp_path: Path) -> None:
         "other_recipients": ["+989120000000"],
         "send_time": "2026-11-27 10:52:02",
     }
+    assert batch.recipient_count == 2  # one number from the bank, one listed
 
 
 def test_webservice_template_using_a_csv_field_suggests_peer_to_peer(tmp_path: Path) -> None:
@@ -311,7 +312,8 @@ def test_too_long_message_is_an_error(tmp_path: Path) -> None:
         """,
     )
     assert found == [
-        "c.yaml:7:10: message: the message is 1499 characters long; the API accepts at most 1400"
+        "c.yaml:7:10: message: the message is 1505 characters long; the API accepts at most "
+        "1400, counting the لغو11 the operator appends"
     ]
 
 
