@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from runner.campaign import inputs_digest, load_campaign
 from runner.diff import diff
-from runner.errors import ConfirmationRefused, InputError
+from runner.errors import ConfirmationRefused, InvalidCampaign, Violation
 from runner.executor import Sender, SendSeams
+from runner.limits import cost_problems, recipient_problems
 from runner.lockfile import (
     BatchRecord,
     Journal,
@@ -24,14 +26,12 @@ from runner.lockfile import (
     load,
     save,
 )
-from runner.models import (
-    Campaign,
-    CampaignPlan,
-)
+from runner.models import Campaign, CampaignPlan
 from runner.preflight import AccountCheck
 from runner.pricing import Estimate, estimate
 from runner.reconcile import reconcile
 from runner.saved_plan import Fingerprint, check_batches, check_inputs
+from runner.send_hours import now_problem
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class ApplyOptions:
     max_errors: int = 1
     allow_over_limit: bool = False
     skip_invalid: bool = False
+    # Sending now outside send_hours: refused; only the sandbox, where nothing real is sent, warns.
+    outside_hours: Literal["refuse", "warn"] = "refuse"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class ApplyOutcome:
     failed: tuple[BatchRecord, ...]
     estimate: Estimate | None
     stop_reason: str = ""
+    # The API's validation errors, located in the campaign and its data files.
+    rejections: tuple[Violation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def apply_campaign(
             check_batches(saved, plan)
         to_send = [b for b in plan.batches if b.action == "send"]
         if to_send:
+            _check_before_quote(plan, seams, options)
             _check_account(plan, seams.send)
         quote = estimate(plan, seams.send.client) if to_send else None
         seams.show(plan, quote)
@@ -105,7 +110,11 @@ def apply_campaign(
                 lock.inputs = inputs_digest(campaign)
                 save(lockpath, lock, options.command)
             return ApplyOutcome(plan, (), (), (), None)
-        _check_limits(campaign, plan, quote, options.allow_over_limit)
+        if quote is not None:
+            for warning in quote.warnings:
+                seams.send.note(f"warning: {warning}")
+            if not options.allow_over_limit:
+                _refuse(cost_problems(plan, quote))
         if not seams.confirm(plan):
             raise ConfirmationRefused(f"{path}: not confirmed; nothing was sent")
         return _send(campaign, plan, lock, seams, options, quote)
@@ -138,6 +147,7 @@ def _send(
         failed=tuple(r for r in records if r.state == "failed"),
         estimate=quote,
         stop_reason=sender.stop_reason,
+        rejections=tuple(sender.rejections),
     )
 
 
@@ -149,26 +159,19 @@ def _check_account(plan: CampaignPlan, seams: SendSeams) -> None:
     findings.raise_errors()
 
 
-def _check_limits(
-    campaign: Campaign, plan: CampaignPlan, quote: Estimate | None, allow: bool
-) -> None:
-    if allow:
-        return
-    recipients = sum(b.recipient_count for b in plan.batches if b.action == "send")
-    limits = campaign.limits
-    problems = []
-    if limits.max_recipients is not None and recipients > limits.max_recipients:
-        problems.append(
-            f"{recipients:,} recipients is over limits.max_recipients ({limits.max_recipients:,})"
+def _check_before_quote(plan: CampaignPlan, seams: ApplySeams, options: ApplyOptions) -> None:
+    """What needs no API call: the recipient limit, and the send hours when sending now."""
+    if not options.allow_over_limit:
+        _refuse(recipient_problems(plan))
+    hours = now_problem(plan.campaign, seams.send.now()) if plan.send_time is None else None
+    if hours is not None:
+        if options.outside_hours == "refuse":
+            _refuse([hours])
+        seams.send.note(
+            f"warning: {hours.message} (the sandbox sends anyway; nothing real is sent)"
         )
-    if quote is not None and quote.cost is not None:
-        cost = f"the estimated cost {quote.cost:,.0f} Rials"
-        if limits.max_cost is not None and quote.cost > limits.max_cost:
-            problems.append(f"{cost} is over limits.max_cost ({limits.max_cost:,.0f})")
-        if quote.credit is not None and quote.cost > quote.credit:
-            problems.append(f"{cost} is over the account's credit ({quote.credit:,.0f})")
+
+
+def _refuse(problems: list[Violation]) -> None:
     if problems:
-        raise InputError(
-            f"{campaign.path}: " + "; ".join(problems) + ". Nothing was sent; "
-            "raise the limit in the campaign, or pass --allow-over-limit"
-        )
+        raise InvalidCampaign(problems)

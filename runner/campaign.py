@@ -32,7 +32,12 @@ from runner.send_hours import parse_window
 from runner.sending_types import FILE_RECIPIENTS_CEILING, spec_of
 
 # Nested keys whose place in the file later stages point at (``Campaign.location``).
-_NESTED = (("limits", "max_recipients"), ("limits", "max_cost"), ("schedule", "at"))
+_NESTED = (
+    ("limits", "max_recipients"),
+    ("limits", "max_cost"),
+    ("schedule", "at"),
+    ("pattern", "code"),
+)
 
 
 def load_campaign(path: Path) -> Campaign:
@@ -97,6 +102,8 @@ def _where(doc: Document) -> dict[str, Location]:
             where[".".join(path)] = doc.location(path)
     for index, _ in enumerate(doc.data.get("targeting") or ()):
         where[f"targeting.{index}"] = doc.location(("targeting", index))
+    for name in (doc.data.get("pattern") or {}).get("params") or {}:
+        where[f"pattern.params.{name}"] = doc.location(("pattern", "params", name))
     return where
 
 

@@ -99,7 +99,7 @@ class ApiError(RunnerError):
 
 
 class AuthenticationError(ApiError):
-    """401 / ``400-1``: the API key or token is wrong or expired."""
+    """HTTP 401: the API key or token is wrong or expired (only 401 means that)."""
 
     hint = (
         "check IPPANEL_API_KEY (Panel > Developers > Access Keys), or run `ippanel-run login` again"

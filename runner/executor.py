@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from runner.api.client import IPPanelClient
 from runner.errors import (
@@ -25,6 +26,7 @@ from runner.errors import (
     RequestTimedOut,
     ServerError,
     TransportError,
+    Violation,
 )
 from runner.lockfile import (
     BatchRecord,
@@ -37,6 +39,7 @@ from runner.lockfile import (
 )
 from runner.models import Batch, CampaignPlan
 from runner.planner import request_body
+from runner.rejections import explain, refused
 
 # The API answers 429 to an identical request within 40 s; a re-send waits that long.
 IDENTICAL_REQUEST_WINDOW = 40
@@ -75,6 +78,8 @@ class Sender:
         self._guard = threading.Lock()
         self.errors = 0
         self.stop_reason = ""
+        # The API's validation errors, located in the campaign and its data files.
+        self.rejections: list[Violation] = []
 
     def run(self, *, concurrency: int, max_errors: int) -> list[BatchRecord]:
         """Send every ``send`` batch; stop submitting after ``max_errors`` errors."""
@@ -105,13 +110,16 @@ class Sender:
         number, batch = item
         self._respect_identical_window(batch.key)
         record = self._record(batch)
+        body = request_body(batch, file_name=f"{self.plan.campaign.name}-{number:04d}.csv")
         self._save(record)
         try:
-            outbox_ids = self._post(batch, number)
+            outbox_ids = self._post(body)
         except ApiError as err:
             record = replace(record, state=_state_after(err), error=_describe(err))
+            found = explain(err, self.plan.campaign, body) if refused(err) else []
             with self._guard:
                 self.errors += 1
+                self.rejections.extend(found)
                 if isinstance(err, AuthenticationError):
                     self.stop_reason = str(err)
         else:
@@ -141,8 +149,7 @@ class Sender:
             self.lock.batches[record.key] = record
             self.journal.record(record)
 
-    def _post(self, batch: Batch, number: int) -> tuple[int, ...]:
-        body = request_body(batch, file_name=f"{self.plan.campaign.name}-{number:04d}.csv")
+    def _post(self, body: dict[str, Any]) -> tuple[int, ...]:
         client = self.seams.client
         if "form" in body:
             files = [(f["name"], str(f["content"])) for f in body["files"]]

@@ -103,7 +103,7 @@ def _foreign(international: str) -> NoReturn:
         ) from None
     # Name the calling code's main country: +44 7911… is "United Kingdom", not a Crown dependency.
     example = phonenumbers.example_number(
-        phonenumbers.region_code_for_country_code(number.country_code)
+        phonenumbers.region_code_for_country_code(number.country_code or 0)
     )
     country = geocoder.country_name_for_number(example, "en") if example else ""
     code = f"+{number.country_code}" + (f", {country}" if country else "")

@@ -83,7 +83,7 @@ def parse_window(text: str) -> Window | None:
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if end > DAY:
         raise ValueError(f"send_hours {text!r}: the latest end is 24:00")
-    if start == end % DAY:
+    if start == end:
         raise ValueError(
             f"send_hours {text!r} opens and closes at the same time; "
             "write 'any' to send at any hour"

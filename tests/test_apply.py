@@ -190,7 +190,7 @@ def test_limits_refuse_unless_allowed(invoke: Invoke, workdir: Path) -> None:
     campaign.write_text(campaign.read_text() + "limits: {max_recipients: 10}\n", encoding="utf-8")
     refused = invoke("--sandbox", "--yes", str(campaign))
     assert refused.exit_code == 2
-    assert "12 recipients is over limits.max_recipients (10)" in refused.stderr
+    assert "12 recipients to send to is over limits.max_recipients (10)" in refused.stderr
     assert deliveries(workdir) == Counter()
     allowed = invoke("--sandbox", "--yes", "--allow-over-limit", str(campaign))
     assert allowed.exit_code == 0

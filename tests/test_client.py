@@ -374,7 +374,9 @@ def test_logout_posts_with_the_token() -> None:
         (422, "report_outbox-report__error_422__400-31", ApiValidationError, "400-31"),
         (404, "FA_send_pattern__error_404__404-1", NotFoundError, "404-1"),
         (404, "send_cancel-scheduled__error_404__400-1", NotFoundError, "400-1"),
-        (200, "send_webservice__error_401__400-1", AuthenticationError, "400-1"),
+        # Only HTTP 401 means a refused credential; 400-1 on another status is another error.
+        (200, "send_webservice__error_401__400-1", ApiError, "400-1"),
+        (403, "send_webservice__error_401__400-1", ApiError, "400-1"),
     ],
 )
 def test_error_envelopes_become_their_error_class(
@@ -388,6 +390,16 @@ def test_error_envelopes_become_their_error_class(
     assert (caught.value.status, caught.value.code) == (status, code)
     assert caught.value.api_message == payload["meta"]["message"]
     assert payload["meta"]["message"] in str(caught.value)
+
+
+def test_a_400_1_business_error_is_not_reported_as_a_bad_api_key() -> None:
+    path = Path(__file__).parent / "data" / "api" / "numbers_assign__error_400__400-1.json"
+    api = FakeApi(httpx.Response(400, json=json.loads(path.read_text(encoding="utf-8"))))
+    with pytest.raises(ApiError) as caught:
+        make(api).send({})
+    assert type(caught.value) is ApiError
+    assert not hasattr(caught.value, "hint")
+    assert str(caught.value) == "number already assigned to user (HTTP 400, 400-1)"
 
 
 def test_authentication_error_carries_a_hint() -> None:

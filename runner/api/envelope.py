@@ -41,10 +41,11 @@ def _errors(value: object) -> dict[str, list[str]]:
 
 
 def _error_class(status: int, code: str) -> type[ApiError]:
-    # 404 first: a cancel of an unknown message comes as HTTP 404 with code 400-1.
+    # Only HTTP 401 means the credential was refused: the API also uses ``400-1`` for business
+    # errors (HTTP 400 "number already assigned", HTTP 404 for a cancel of an unknown message).
     if status == 404:
         return NotFoundError
-    if status == 401 or code == "400-1":
+    if status == 401:
         return AuthenticationError
     if status == 429:
         return RateLimitedError
@@ -62,6 +63,11 @@ _DEFAULT_MESSAGES: dict[type[ApiError], str] = {
     "the first one may have been sent",
     ServerError: "the API failed",
 }
+
+
+def missing_endpoint(err: ApiError) -> bool:
+    """Whether ``err`` says the endpoint itself does not exist (an older API lacks it)."""
+    return err.status in (404, 405)
 
 
 def decode_response(status: int, content: bytes, secrets: Sequence[str] = ()) -> Envelope:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import click
 
 from runner.api.client import IPPanelClient
-from runner.api.credentials import base_url
-from runner.cli.base import api_url_option, app_of, cli, debug_option, open_client, sandbox_option
+from runner.cli.base import (
+    SANDBOX_STATE,
+    api_url_option,
+    app_of,
+    cli,
+    debug_option,
+    endpoint,
+    open_client,
+    sandbox_option,
+)
 
 
 @cli.command()
@@ -29,14 +37,24 @@ def login(
 
     For users without an API key. The token is kept with 0600 permissions in
     $IPPANEL_CONFIG_DIR, else $XDG_CONFIG_HOME/ippanel-run, else ~/.config/ippanel-run.
+    With --sandbox the login goes to the built-in simulator (users demo, sms-user,
+    ga-user) and its token is kept in .ippanel-sandbox/login/, never beside a real one.
+
+    \b
+    Examples:
+      ippanel-run login                      log in to IPPanel, cache a 10-hour token
+      ippanel-run login --check              show whose credential is in use
+      ippanel-run login --sandbox --username sms-user   try the flow on the simulator
     """
     from runner.api import login as flows
 
     app = app_of(ctx)
+    # A sandbox login is cached apart: it must never replace or remove the user's real token.
+    env = {**app.env, "IPPANEL_CONFIG_DIR": str(SANDBOX_STATE / "login")} if sandbox else app.env
     if check or log_out:
         with open_client(app, sandbox=sandbox, api_url=api_url) as client:
             if log_out:
-                forgot = flows.logout(client, app.env)
+                forgot = flows.logout(client, env)
                 click.echo("logged out" + ("; cached token removed" if forgot else ""))
                 return
             account = flows.check(client)
@@ -44,8 +62,10 @@ def login(
         return
     user = username or click.prompt("Username")
     password = click.prompt("Password", hide_input=True)
-    url = base_url(app.env, api_url)
-    with IPPanelClient(None, base_url=url, transport=app.transport, sleep=app.sleep) as client:
+    target = endpoint(app, sandbox=sandbox, api_url=api_url)
+    with IPPanelClient(
+        None, base_url=target.base_url, transport=target.transport, sleep=app.sleep
+    ) as client:
         cached = flows.run_login(
             client,
             user,
@@ -53,6 +73,6 @@ def login(
             ask_otp=lambda prompt: str(click.prompt(prompt, default="", show_default=False)),
             notify=lambda message: click.echo(message, err=True),
             now=lambda: app.now().timestamp(),
-            env=app.env,
+            env=env,
         )
     click.echo(f"logged in as {cached.username}; the token is valid for 10 hours")

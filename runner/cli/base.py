@@ -28,6 +28,7 @@ from runner.api.credentials import base_url, resolve_credential
 from runner.campaign import load_campaign
 from runner.diff import diff
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
+from runner.limits import recipient_problems
 from runner.models import CampaignPlan
 from runner.show import write_json, write_markdown, write_text
 
@@ -160,6 +161,11 @@ debug_option = click.option(
     callback=_set_debug,
     help="Show tracebacks for errors.",
 )
+allow_over_limit_option = click.option(
+    "--allow-over-limit",
+    is_flag=True,
+    help="Send (or plan) even over the campaign's limits or the account's credit.",
+)
 skip_invalid_option = click.option(
     "--skip-invalid",
     is_flag=True,
@@ -217,9 +223,13 @@ def _looks_like_campaign(path: Path) -> bool:
 
 
 def plan_all(
-    app: AppContext, paths: Sequence[Path], *, skip_invalid: bool
+    app: AppContext, paths: Sequence[Path], *, skip_invalid: bool, allow_over_limit: bool = False
 ) -> tuple[list[CampaignPlan], list[Violation]]:
-    """Plan every campaign; collect every problem of every file instead of stopping at one."""
+    """Plan every campaign; collect every problem of every file instead of stopping at one.
+
+    A plan over its campaign's ``limits.max_recipients`` is a problem too (apply would
+    refuse it), unless ``allow_over_limit``.
+    """
     plans: list[CampaignPlan] = []
     problems: list[Violation] = []
     now = app.now()
@@ -227,7 +237,11 @@ def plan_all(
         try:
             campaign = load_campaign(path)
             lock = lockfile.load(campaign.lockfile_path, campaign.name)
-            plans.append(diff(campaign, lock, now=now, skip_invalid=skip_invalid))
+            plan = diff(campaign, lock, now=now, skip_invalid=skip_invalid)
+            over = [] if allow_over_limit else recipient_problems(plan)
+            if over:
+                raise InvalidCampaign(over)
+            plans.append(plan)
         except InvalidCampaign as err:
             problems.extend(err.violations)
         except InputError as err:
@@ -254,24 +268,42 @@ api_url_option = click.option(
 )
 
 
+SANDBOX_STATE = Path(".ippanel-sandbox")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where API calls go: a base URL and, for the sandbox, its in-process transport."""
+
+    base_url: str
+    transport: Any
+    sandbox: bool
+
+
+def endpoint(app: AppContext, *, sandbox: bool, api_url: str | None) -> Endpoint:
+    """The in-process sandbox (announced on stderr), or the real API the options name."""
+    if not sandbox:
+        return Endpoint(base_url(app.env, api_url), app.transport, sandbox=False)
+    from runner.sandbox import IN_PROCESS_BASE_URL, SandboxApp
+
+    click.echo("SANDBOX: using the built-in simulator; nothing real is sent.", err=True)
+    simulator = SandboxApp(SANDBOX_STATE, clock=app.now)
+    return Endpoint(IN_PROCESS_BASE_URL, in_process_transport(simulator), sandbox=True)
+
+
 @contextlib.contextmanager
 def open_client(app: AppContext, *, sandbox: bool, api_url: str | None) -> Iterator[IPPanelClient]:
     """The API client: the in-process sandbox, or the real API with the user's credential."""
-    if sandbox:
-        from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
+    target = endpoint(app, sandbox=sandbox, api_url=api_url)
+    if target.sandbox:
+        from runner.sandbox import DEMO_API_KEY
 
-        click.echo("SANDBOX: using the built-in simulator; nothing real is sent.", err=True)
-        simulator = SandboxApp(Path(".ippanel-sandbox"), clock=app.now)
-        transport = in_process_transport(simulator)
-        with IPPanelClient(
-            DEMO_API_KEY, base_url=IN_PROCESS_BASE_URL, transport=transport, sleep=app.sleep
-        ) as client:
-            yield client
-        return
-    url = base_url(app.env, api_url)
-    credential = resolve_credential(app.env, api_url=url, now=lambda: app.now().timestamp())
+        credential = DEMO_API_KEY
+    else:
+        now = lambda: app.now().timestamp()  # noqa: E731
+        credential = resolve_credential(app.env, api_url=target.base_url, now=now).value
     with IPPanelClient(
-        credential.value, base_url=url, transport=app.transport, sleep=app.sleep
+        credential, base_url=target.base_url, transport=target.transport, sleep=app.sleep
     ) as client:
         yield client
 

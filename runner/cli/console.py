@@ -143,6 +143,7 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
             f"{name}: batch {record.key} is {record.state} ({record.error}); "
             f"{NEXT_RUN[record.state]}"
         )
+    lines.extend(str(rejection) for rejection in dict.fromkeys(outcome.rejections))
     if outcome.stop_reason:
         lines.append(f"{name}: stopped sending: {outcome.stop_reason}")
     elif outcome.unresolved or outcome.failed:

@@ -10,6 +10,7 @@ import click
 
 from runner.api.client import IPPanelClient
 from runner.cli.base import (
+    allow_over_limit_option,
     api_url_option,
     app_of,
     campaign_files,
@@ -38,9 +39,12 @@ CHANGES_PENDING = 4
 @cli.command()
 @paths_argument
 @skip_invalid_option
+@allow_over_limit_option
 @debug_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool) -> None:
+def validate(
+    ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool, allow_over_limit: bool
+) -> None:
     """Check campaign files and folders: schema, templates, recipients. No network.
 
     Every problem in every file is printed as path:line:col: message; the exit
@@ -50,9 +54,11 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool) ->
     files = campaign_files(paths)
     if not files:
         raise InputError("no campaign files found in " + ", ".join(str(p) for p in paths))
-    plans, problems = plan_all(app_of(ctx), files, skip_invalid=skip_invalid)
+    plans, problems = plan_all(
+        app_of(ctx), files, skip_invalid=skip_invalid, allow_over_limit=allow_over_limit
+    )
     for plan in plans:
-        recipients = plan.stats.kept
+        recipients = sum(b.recipient_count for b in plan.batches)
         click.echo(f"ok: {plan.campaign.path} ({plan.campaign.type}, {recipients:,} recipients)")
     if problems:
         raise InvalidCampaign(problems)
@@ -81,6 +87,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], skip_invalid: bool) ->
 @sandbox_option
 @api_url_option
 @skip_invalid_option
+@allow_over_limit_option
 @debug_option
 @click.pass_context
 def plan(
@@ -93,6 +100,7 @@ def plan(
     sandbox: bool,
     api_url: str | None,
     skip_invalid: bool,
+    allow_over_limit: bool,
 ) -> None:
     """Show exactly what would be sent. Nothing is sent; no credentials needed.
 
@@ -103,7 +111,9 @@ def plan(
     variables) and shows the credit and a price estimate; nothing is sent.
     """
     app = app_of(ctx)
-    plans, problems = plan_all(app, paths, skip_invalid=skip_invalid)
+    plans, problems = plan_all(
+        app, paths, skip_invalid=skip_invalid, allow_over_limit=allow_over_limit
+    )
     print_plans(plans, fmt, sys.stdout)
     if (online or sandbox) and plans:
         with open_client(app, sandbox=sandbox, api_url=api_url) as client:
@@ -132,8 +142,15 @@ def _online(
             click.echo(f"warning: {warning}", err=True)
         problems.extend(findings.errors)
         if estimates:
-            for line in estimate_lines(estimate(shown, client)):
+            try:
+                quote = estimate(shown, client)
+            except InvalidCampaign as err:  # the API refused the quote's sender or text
+                problems.extend(err.violations)
+                continue
+            for line in estimate_lines(quote):
                 click.echo(f"{shown.campaign.name}: {line}")
+            for warning in quote.warnings:
+                click.echo(f"warning: {shown.campaign.name}: {warning}", err=True)
     return problems
 
 

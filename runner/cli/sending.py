@@ -15,6 +15,7 @@ from runner.api.client import IPPanelClient
 from runner.apply import ApplyOptions, ApplyOutcome, ApplySeams, apply_campaign
 from runner.cli.base import (
     AppContext,
+    allow_over_limit_option,
     api_url_option,
     app_of,
     campaign_files,
@@ -58,11 +59,7 @@ from runner.trial import run_test_send
     show_default=True,
     help="Stop sending after this many batches fail or end unknown.",
 )
-@click.option(
-    "--allow-over-limit",
-    is_flag=True,
-    help="Send even over the campaign's limits or the account's credit.",
-)
+@allow_over_limit_option
 @click.option(
     "--test-to",
     "test_to",
@@ -100,7 +97,13 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     if options.dry_run:
         from runner.cli.plans import plan
 
-        ctx.invoke(plan, paths=paths, fmt=options.fmt, skip_invalid=options.skip_invalid)
+        ctx.invoke(
+            plan,
+            paths=paths,
+            fmt=options.fmt,
+            skip_invalid=options.skip_invalid,
+            allow_over_limit=options.allow_over_limit,
+        )
         return
     app = app_of(ctx)
     targets = _targets(paths)
@@ -224,6 +227,7 @@ def _apply_one(
         max_errors=options.max_errors,
         allow_over_limit=options.allow_over_limit,
         skip_invalid=options.skip_invalid,
+        outside_hours="warn" if options.sandbox else "refuse",
     )
     try:
         outcome = apply_campaign(path, seams, settings, saved)
