@@ -115,7 +115,7 @@ targeting:
     bank: white                   # white: only numbers that did not block advertising (*800#)
     gender: all                   # all | male | female
     birth_year: {from: 1350, to: 1380}   # Solar Hijri birth years
-    operators:                    # how many numbers of each operator's bank, from start
+    operators:                    # how many numbers of each operator's bank (one left out: none)
       mci: {start: 0, size: 100}
       irancell: {start: 0, size: 100}
 recipients:                       # also send to these (other_recipients)

@@ -24,7 +24,7 @@ from runner.sending_types import spec_of
 
 DEFAULT_SEND_HOURS = "08:00-22:00"
 ANY = "any"
-WHY = "operators do not deliver promotional SMS to MCI numbers at night, and still charge for them"
+WHY = "operators do not deliver promotional SMS to MCI numbers at night, yet charge for them"
 _WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
 DAY = 24 * 60
 # A suggested schedule must be at least the API's 5 minutes ahead, with a minute to spare.
@@ -131,9 +131,9 @@ def scheduled_problem(campaign: Campaign, send_time: datetime) -> Violation | No
     opening = window.next_opening(send_time)
     return campaign.schedule.where.violation(
         f"schedule.at {campaign.schedule.at} is {_tehran_clock(send_time)} Tehran time, outside "
-        f"send_hours {window.text}: {WHY}. Schedule it between {window.opens} and "
-        f"{window.closes} Tehran time (it opens next at {_both(opening)}), or set "
-        "send_hours: any if the line is not promotional"
+        f"send_hours {window.text}: {WHY}. Schedule it from {window.opens} to {window.closes} "
+        f"Tehran time (next: {_both(opening)}), or set send_hours: any if the line is not "
+        "promotional"
     )
 
 
@@ -146,9 +146,9 @@ def now_problem(campaign: Campaign, now: datetime) -> Violation | None:
     suggested = _jalali(max(opening, _next_minute(now + LEAD)))
     return _where_hours(campaign).violation(
         f"it is {_both(now)}, outside send_hours {window.text}: {WHY}. The window opens at "
-        f"{_both(opening)}. To send then, add to the campaign "
-        f'schedule: {{at: "{suggested}", calendar: jalali}}, or run apply again after '
-        f"{window.opens}; set send_hours: any only if the line is not promotional"
+        f'{_both(opening)}; to send then, add schedule: {{at: "{suggested}", calendar: '
+        f"jalali}} to the campaign, or run apply again after {window.opens}. Set send_hours: "
+        "any only if the line is not promotional"
     )
 
 
@@ -158,13 +158,12 @@ def _where_hours(campaign: Campaign) -> Location:
 
 
 def _both(moment: datetime) -> str:
-    """``moment`` in Tehran time, Solar Hijri first: ``1405-09-06 08:00 (2026-11-27) Tehran``."""
-    local = moment.astimezone(tz(TEHRAN))
-    return f"{_jalali(moment)} Solar Hijri ({local:%Y-%m-%d}) Tehran time"
+    """``moment`` as Tehran time, Solar Hijri first: ``1405-09-06 08:00 Tehran (2026-11-27)``."""
+    return describe(moment).short
 
 
 def _jalali(moment: datetime) -> str:
-    return describe(moment).jalali.removesuffix(f" ({TEHRAN})")
+    return describe(moment).jalali_clock
 
 
 def _tehran_clock(moment: datetime) -> str:

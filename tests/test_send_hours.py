@@ -97,10 +97,9 @@ def test_a_promotional_schedule_at_night_is_refused_at_its_line(tmp_path: Path) 
     )
     assert plan_problems(path) == [
         "c.yaml:8:16: schedule.at 1405-09-06 23:00 is 23:00 Tehran time, outside send_hours "
-        "08:00-22:00: operators do not deliver promotional SMS to MCI numbers at night, and "
-        "still charge for them. Schedule it between 08:00 and 22:00 Tehran time (it opens next "
-        "at 1405-09-07 08:00 Solar Hijri (2026-11-28) Tehran time), or set send_hours: any if "
-        "the line is not promotional"
+        "08:00-22:00: operators do not deliver promotional SMS to MCI numbers at night, yet "
+        "charge for them. Schedule it from 08:00 to 22:00 Tehran time (next: 1405-09-07 08:00 "
+        "Tehran (2026-11-28)), or set send_hours: any if the line is not promotional"
     ]
 
 
@@ -164,7 +163,7 @@ def test_the_plan_of_an_unscheduled_campaign_says_when_sending_now_is_refused(
     night = _from_tehran(26, 23, 10)
     assert build_plan(load_campaign(path), now=night).notes == (
         "it is 23:10 in Tehran, outside send_hours 08:00-22:00: apply will not send this "
-        "campaign now; the window opens at 1405-09-06 08:00 Solar Hijri (2026-11-27) Tehran time",
+        "campaign now; the window opens at 1405-09-06 08:00 Tehran (2026-11-27)",
     )
     assert build_plan(load_campaign(path), now=NOW).notes == ()
 
@@ -177,12 +176,11 @@ def test_sending_now_at_night_says_when_the_window_opens_and_how_to_schedule(
     assert problem is not None
     assert (problem.line, problem.col) == (5, 7)  # type: webservice
     assert problem.message == (
-        "it is 1405-09-05 23:10 Solar Hijri (2026-11-26) Tehran time, outside send_hours "
-        "08:00-22:00: operators do not deliver promotional SMS to MCI numbers at night, and "
-        "still charge for them. The window opens at 1405-09-06 08:00 Solar Hijri (2026-11-27) "
-        'Tehran time. To send then, add to the campaign schedule: {at: "1405-09-06 08:00", '
-        "calendar: jalali}, or run apply again after 08:00; set send_hours: any only if the "
-        "line is not promotional"
+        "it is 1405-09-05 23:10 Tehran (2026-11-26), outside send_hours 08:00-22:00: operators "
+        "do not deliver promotional SMS to MCI numbers at night, yet charge for them. The "
+        "window opens at 1405-09-06 08:00 Tehran (2026-11-27); to send then, add schedule: {at: "
+        '"1405-09-06 08:00", calendar: jalali} to the campaign, or run apply again after 08:00. '
+        "Set send_hours: any only if the line is not promotional"
     )
 
 
