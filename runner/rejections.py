@@ -115,10 +115,11 @@ def _match(api_field: str) -> Field | None:
 def _sentence(api_field: str, field: Field | None, messages: list[str]) -> str:
     key = _key(api_field, field)
     what = field.what if field else f"the request field {api_field}"
-    english = "; ".join(_english(m) for m in messages)
+    english = "; ".join(filter(None, (_english(m) for m in messages)))
     original = " / ".join(f"«{m}»" for m in messages)
     named = f", field {api_field}" if api_field else ""
-    return f"{key}: the API refused {what}: {english} (the API's words{named}: {original})"
+    reading = f": {english}" if english else ""
+    return f"{key}: the API refused {what}{reading} (the API's words{named}: {original})"
 
 
 def _key(api_field: str, field: Field | None) -> str:
@@ -137,7 +138,7 @@ def _english(message: str) -> str:
         found = persian.search(message)
         if found:
             return found.expand(english)
-    return "(no English reading known; see the API's text)"
+    return ""  # no English reading known: the API's own words follow
 
 
 class _Locator:
