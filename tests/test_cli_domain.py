@@ -24,6 +24,7 @@ from runner.schedule import tz
 
 WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 PATTERN = "examples/pattern/login-code.yaml"
+P2P = "examples/peer_to_peer/nowruz-discount.yaml"
 # 1405-09-05 23:10 in Tehran: outside the default send hours.
 NIGHT = datetime(2026, 11, 26, 23, 10, tzinfo=tz("Asia/Tehran")).astimezone(timezone.utc)
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -88,10 +89,10 @@ def original_api(handler: Handler) -> Handler:
 def test_sending_now_at_night_is_refused_before_any_api_call(workdir: Path, home: Path) -> None:
     clock = FakeClock(NIGHT)
     api = sandbox(workdir, clock)
-    result, seen = run_against(api, clock, home, "--yes", WEBSERVICE, wrap=as_is)
+    result, seen = run_against(api, clock, home, "--yes", P2P, wrap=as_is)
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "examples/webservice/maintenance-notice.yaml:7:7: it is 1405-09-05 23:10 Tehran "
+        "examples/peer_to_peer/nowruz-discount.yaml:8:7: it is 1405-09-05 23:10 Tehran "
         "(2026-11-26), outside send_hours 08:00-22:00"
     )
     assert 'add schedule: {at: "1405-09-06 08:00", calendar: jalali}' in result.stderr
@@ -99,12 +100,13 @@ def test_sending_now_at_night_is_refused_before_any_api_call(workdir: Path, home
     assert "Traceback" not in result.output
     assert seen == []
     assert deliveries(api) == Counter()
-    assert not (workdir / "examples/webservice/maintenance-notice.lock.json").exists()
+    assert not (workdir / "examples/peer_to_peer/nowruz-discount.lock.json").exists()
 
 
 @pytest.mark.parametrize(
     ("campaign", "extra"),
-    [(PATTERN, ""), (WEBSERVICE, 'send_hours: "any"  # a service line\n')],
+    # The maintenance notice is a service message: the example itself says send_hours: any.
+    [(PATTERN, ""), (WEBSERVICE, ""), (P2P, 'send_hours: "20:00-02:00"\n')],
 )
 def test_transactional_types_and_send_hours_any_go_out_at_night(
     workdir: Path, home: Path, campaign: str, extra: str
@@ -123,13 +125,13 @@ def test_the_sandbox_warns_at_night_and_sends_since_nothing_real_is_sent(
     invoke: Invoke, workdir: Path, clock: FakeClock
 ) -> None:
     clock.current = NIGHT
-    result = invoke("--sandbox", "--yes", WEBSERVICE)
+    result = invoke("--sandbox", "--yes", P2P)
     assert result.exit_code == 0, result.output
     assert "warning: it is 1405-09-05 23:10 Tehran (2026-11-26), outside send_hours" in (
         result.stderr
     )
     assert "(the sandbox sends anyway; nothing real is sent)" in result.stderr
-    assert "maintenance-notice: sent 1 batch(es) to 5 recipient(s)" in result.stdout
+    assert "nowruz-discount: sent 1 batch(es) to 4 recipient(s)" in result.stdout
 
 
 def test_an_api_without_credit_and_price_endpoints_warns_and_sends(
@@ -162,7 +164,7 @@ def test_max_cost_refuses_when_the_api_cannot_quote_a_price(workdir: Path, home:
     result, seen = run_against(api, clock, home, "--yes", WEBSERVICE, wrap=original_api)
     assert result.exit_code == 2
     assert (
-        "examples/webservice/maintenance-notice.yaml:22:13: limits.max_cost is set, but the cost "
+        "examples/webservice/maintenance-notice.yaml:26:13: limits.max_cost is set, but the cost "
         "cannot be estimated (the API has no send/calculate-price), so the limit cannot be "
         "checked; remove max_cost, or pass --allow-over-limit"
     ) in result.stderr
