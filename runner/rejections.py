@@ -163,13 +163,14 @@ class _Locator:
         """The value at ``api_field`` in the body; ``files.N`` is line N of the upload."""
         head, _, rest = api_field.partition(".")
         if head == "files" and rest.isdigit():
-            lines = "".join(f["content"] for f in self.body.get("files", ())).splitlines()
+            lines = "".join(str(f["content"]) for f in self.body.get("files", ())).splitlines()
             line = int(rest)
             return lines[line - 1].split(",")[0] if 1 <= line <= len(lines) else None
         node: object = self.body.get("form", self.body)
         for part in api_field.split("."):
             if isinstance(node, Mapping):
-                node = node.get(part)
+                # Multipart repeats a list field as ``name[]``; the API names it ``name.N``.
+                node = node.get(part, node.get(part + "[]"))
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
