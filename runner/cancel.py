@@ -30,7 +30,7 @@ from typing import Literal
 from runner.api.client import IPPanelClient
 from runner.api.types import OutboxRow
 from runner.campaign import load_campaign
-from runner.errors import ApiError, InputError, NotFoundError, TransportError
+from runner.errors import ApiError, InputError, TransportError
 from runner.lockfile import (
     BatchRecord,
     Journal,
@@ -56,7 +56,7 @@ STATE_WORDS = {
     9: "failed in the system (nothing went out)",
 }
 
-Outcome = Literal["cancelled", "would cancel", "already cancelled", "too late", "unknown"]
+Outcome = Literal["cancelled", "would cancel", "already cancelled", "not cancelled", "unknown"]
 # Outcomes that leave nothing to do; anything else makes the command exit 1.
 SETTLED: frozenset[str] = frozenset({"cancelled", "would cancel", "already cancelled"})
 
@@ -85,7 +85,7 @@ class BatchOutcome:
         found = {o.outcome for o in self.outboxes}
         if not found:
             return "unknown"  # a sent batch without outbox ids: nothing to look up
-        for worst in ("unknown", "too late", "would cancel", "cancelled"):
+        for worst in ("unknown", "not cancelled", "would cancel", "cancelled"):
             if worst in found:
                 return worst
         return "already cancelled"
@@ -213,14 +213,16 @@ def _not_cancellable(
         return OutboxOutcome(row.outbox_id, "already cancelled", "already cancelled", send_at)
     if row.state_id in FINAL_STATES:
         words = STATE_WORDS.get(row.state_id or 0, f"is in final state {row.state_id}")
-        return OutboxOutcome(row.outbox_id, "too late", words, send_at)
+        return OutboxOutcome(row.outbox_id, "not cancelled", words, send_at)
     if send_at is None:
-        return OutboxOutcome(row.outbox_id, "too late", "has no send time: it goes out at once")
+        return OutboxOutcome(
+            row.outbox_id, "not cancelled", "has no send time: it goes out at once"
+        )
     deadline = cancel_deadline(send_at)
     if now > deadline:
         return OutboxOutcome(
             row.outbox_id,
-            "too late",
+            "not cancelled",
             f"goes out at {describe(send_at).short}; it could be cancelled only until "
             f"{describe(deadline).short}, 5 minutes before",
             send_at,
@@ -244,9 +246,20 @@ def _after_failed_cancel(
         )
     if row.state_id == CANCELLED_STATE:
         return OutboxOutcome(outbox_id, "cancelled", "cancelled (confirmed by a look-up)", send_at)
-    if isinstance(err, NotFoundError) or row.state_id in FINAL_STATES:
-        words = STATE_WORDS.get(row.state_id or 0, "can no longer be cancelled")
-        return OutboxOutcome(outbox_id, "too late", f"the API refused: it {words}", send_at)
+    if row.state_id in FINAL_STATES:
+        words = STATE_WORDS.get(row.state_id or 0, f"is in final state {row.state_id}")
+        return OutboxOutcome(outbox_id, "not cancelled", f"the API refused: it {words}", send_at)
+    if err.status in (404, 405):
+        # Still in time by its send time, yet refused: an API without the cancel endpoint
+        # (the original document lacks it), or one that stopped taking cancels earlier.
+        return OutboxOutcome(
+            outbox_id,
+            "not cancelled",
+            f"the API refused to cancel it ({_short(err)}) although it is still 5 minutes or "
+            "more before its send time; this API may have no cancel endpoint: it goes out "
+            "unless you cancel it in the IPPanel panel (Reports → Outbox)",
+            send_at,
+        )
     maybe = "its answer was lost" if isinstance(err, TransportError) else "it failed"
     return OutboxOutcome(
         outbox_id,

@@ -20,14 +20,14 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from runner.api.client import IPPanelClient
-from runner.api.lookups import iter_inbox, line_key
-from runner.errors import InputError, InvalidCampaign
+from runner.api.lookups import InboxMessage, iter_inbox, line_key
+from runner.errors import ApiError, InputError, InvalidCampaign
 from runner.files import write_atomic
 from runner.lockfile import Lock, recipient_digest, unpack_digests
 from runner.models import Campaign
@@ -120,7 +120,7 @@ def collect_replies(
     line = line_key(campaign.sender)
     replies: list[Reply] = []
     scanned = 0
-    for message in iter_inbox(client, from_id=from_id):
+    for message in _inbox(client, from_id):
         scanned += 1
         if line_key(message.line) != line:
             continue
@@ -135,6 +135,20 @@ def collect_replies(
         )
     replies.sort(key=lambda r: r.inbox_id)
     return Replies(campaign, since, sum(r.recipients for r in sent), tuple(replies), scanned)
+
+
+def _inbox(client: IPPanelClient, from_id: int) -> Iterator[InboxMessage]:
+    """The inbox, message by message; an API without one says so."""
+    try:
+        yield from iter_inbox(client, from_id=from_id)
+    except ApiError as err:
+        if err.status not in (404, 405):
+            raise
+        raise ApiError(
+            "this API has no inbox to read replies from (POST /api/report/messages-inbox: "
+            f"{err}); read them in the IPPanel panel",
+            status=err.status,
+        ) from err
 
 
 def _since(campaign: Campaign, attempted_at: int) -> datetime:

@@ -116,7 +116,7 @@ def _trouble_line(head: str, batch: BatchOutcome, *, dry_run: bool) -> str:
         shown += f"; … and {len(troubled) - SHOWN_OUTBOXES} more"
     if not batch.outboxes:
         shown = "the lockfile records no outbox id for it"
-    verdict = "NOT CANCELLED" if batch.outcome == "too late" else "UNKNOWN"
+    verdict = "NOT CANCELLED" if batch.outcome == "not cancelled" else "UNKNOWN"
     line = f"{head} {verdict}: {shown}"
     cancelled = [o for o in batch.outboxes if o.outcome in ("cancelled", "already cancelled")]
     if cancelled and not dry_run:
