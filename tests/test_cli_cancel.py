@@ -280,3 +280,22 @@ def test_cancel_refuses_a_folder(invoke: Invoke, in_repo: Path) -> None:
 def test_cancel_help_has_examples(invoke: Invoke) -> None:
     result = invoke("cancel", "--help")
     assert "Examples:\n    ippanel-run cancel --dry-run campaigns/yalda-1405.yaml" in result.stdout
+
+
+def test_an_api_without_the_cancel_endpoint_is_named_not_guessed(
+    invoke: Invoke, in_repo: Path, clock: FakeClock
+) -> None:
+    ids = applied(invoke, in_repo)
+    before = (in_repo / "campaigns/yalda-1405.lock.json").read_bytes()
+    SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).set_api("original")
+
+    result = invoke("cancel", "--sandbox", YALDA)
+
+    assert result.exit_code == 1
+    assert "NOT CANCELLED" in result.stdout
+    assert "this API may have no cancel endpoint: it goes out unless you cancel it in the " in (
+        result.stdout
+    )
+    assert (in_repo / "campaigns/yalda-1405.lock.json").read_bytes() == before
+    SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).set_api("current")
+    assert states(in_repo, clock, ids) == [1, 1, 1, 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -141,3 +142,19 @@ def test_inbox_starts_after_from_id_and_posts_the_documented_body() -> None:
     assert body(api.requests[0]) == {"page": 1, "per_page": 100, "filters": {"from_id": 3}}
     assert api.requests[0].url.path == "/v1/api/report/messages-inbox"
     assert got[0] == InboxMessage(4, "+989122222222", "+983000505", "1", 1796040004)
+
+
+def test_every_line_of_the_sandbox_account_across_its_pages(tmp_path: Path) -> None:
+    from runner.api.client import IPPanelClient, in_process_transport
+    from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
+    from runner.sandbox.seed import SENDER_NUMBERS
+
+    app = SandboxApp(tmp_path / "sandbox")
+    client = IPPanelClient(
+        DEMO_API_KEY, base_url=IN_PROCESS_BASE_URL, transport=in_process_transport(app)
+    )
+
+    lines = [line.number for line in all_sender_lines(client, per_page=2)]
+
+    assert lines == [number for _, number in SENDER_NUMBERS]
+    assert len(lines) > 2  # more than one page was read

@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from helpers import Invoke
 
 from runner.cli import AppContext, cli
+from runner.sandbox import SandboxApp
 from runner.sandbox.testing import FakeClock
 
 LINES = ["+983000505", "+98BANK", "+9810001234"]
@@ -231,3 +233,72 @@ def test_missing_endpoints_are_warnings_and_do_not_stop_a_send(
         result.stderr
     )
     assert len(account.sent) == 2
+
+
+# -- against the sandbox's patterns and lines ------------------------------------------------
+
+SANDBOX_CAMPAIGN = """\
+version: 1
+name: sandbox-pattern
+type: pattern
+sender: "+983000505"
+pattern:
+  code: {code}
+  params:
+{params}recipients:
+  - file: people.csv
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "expected"),
+    [
+        ("nowruz1406ptrn", '    name: "{{ name }}"\n    code: "{{ code }}"\n', ""),
+        (
+            "otp0077login",
+            '    code: "{{ code }}"\n',
+            "sandbox.yaml:8:11: pattern.params.code renders to '12a' for +989350000000, but "
+            "code is an integer variable of pattern otp0077login: it must be digits (0-9)",
+        ),
+        (
+            "yalda1404ptrn",
+            '    name: "{{ name }}"\n',
+            "sandbox.yaml:6:3: pattern yalda1404ptrn is pending",
+        ),
+        (
+            "oldpromo1403",
+            '    percent: "{{ code }}"\n',
+            "sandbox.yaml:6:3: pattern oldpromo1403 is inactive (رد شده)",
+        ),
+        ("nosuchpattern", '    name: "{{ name }}"\n', "pattern nosuchpattern does not exist"),
+    ],
+)
+def test_the_sandbox_checks_patterns_as_the_api_would(
+    invoke: Invoke, folder: Path, code: str, params: str, expected: str
+) -> None:
+    (folder / "sandbox.yaml").write_text(
+        SANDBOX_CAMPAIGN.format(code=code, params=params), encoding="utf-8"
+    )
+
+    result = invoke("plan", "--sandbox", "--format", "json", "sandbox.yaml")
+
+    assert result.exit_code == (2 if expected else 0), result.output
+    assert expected in result.stderr
+
+
+def test_an_api_without_the_newer_endpoints_gets_warnings(
+    invoke: Invoke, folder: Path, clock: FakeClock
+) -> None:
+    SandboxApp(folder / ".ippanel-sandbox", clock=clock, api="original")
+    digits_only(folder)
+    (folder / "sandbox.yaml").write_text(
+        SANDBOX_CAMPAIGN.format(code="nowruz1406ptrn", params=PARAMS), encoding="utf-8"
+    )
+
+    result = invoke("plan", "--sandbox", "--format", "json", "sandbox.yaml")
+
+    assert result.exit_code == 0, result.output
+    assert "warning: sandbox.yaml: could not check that sender +983000505 is one of" in (
+        result.stderr
+    )
+    assert "warning: sandbox.yaml: could not check pattern nowruz1406ptrn" in result.stderr
