@@ -5,11 +5,19 @@ surprises never reach a campaign: ``no`` and ``on`` stay strings, dates stay
 strings, and phone-like numbers with a ``+`` or a leading zero stay strings.
 Duplicate keys, non-string keys and unknown tags are errors, reported with the
 line and column they were written at.
+
+A campaign file may come from an untrusted pull request, so everything is bounded
+before it reaches validation: the file's size, how deep values nest, how many values
+YAML aliases expand it to (a 1 KB "billion laughs" file would otherwise become
+billions of values for the schema validator to walk), and how long a number may be.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +28,7 @@ import yaml
 
 from runner.errors import InvalidCampaign, Violation
 from runner.models import Location
+from runner.safe_text import excerpt
 
 JsonPath = tuple[str | int, ...]
 
@@ -30,6 +39,16 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+([eE][-+]?[0-9]+)?")
 _STYLES = {None: "", "|": "|", ">": ">", "'": "'", '"': '"'}
+
+# A campaign is a few KB; these leave room for any real one and stop a hostile one early.
+MAX_BYTES = 512 * 1024
+MAX_DEPTH = 20
+MAX_VALUES = 50_000
+MAX_DIGITS = 18
+_TOO_MANY = (
+    f"more than {MAX_VALUES:,} values (a YAML alias counts each time it is used); "
+    "put long lists of numbers in a .csv or .txt file"
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +78,32 @@ class Document:
         return Location(str(self.path), 0, 0)
 
 
+class _TooBig(yaml.composer.ComposerError):
+    """Values nest deeper than ``MAX_DEPTH`` (refused before Python's recursion limit is),
+    or there are more than ``MAX_VALUES`` of them (refused before they take time and memory)."""
+
+
 class _Loader(yaml.SafeLoader):
     """Composes nodes only; untagged plain scalars get a private tag resolved by us."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if not self.check_event(yaml.AliasEvent):
+                self._nodes += 1
+            if self._depth > MAX_DEPTH:
+                problem = f"values nest more than {MAX_DEPTH} levels deep; a campaign needs a few"
+                raise _TooBig(None, None, problem, self.peek_event().start_mark)
+            if self._nodes > MAX_VALUES:
+                raise _TooBig(None, None, _TOO_MANY, self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -79,14 +122,15 @@ def load_document(path: Path) -> Document:
         line, col = _position(text, err.position)
         message = f"character #x{err.character:04x} is not allowed in YAML; remove it"
         raise InvalidCampaign([Violation(str(path), line, col, message)]) from err
-    except RecursionError as err:
-        raise InvalidCampaign([Violation(str(path), 0, 0, "the file nests too deeply")]) from err
     if root is None or (
         isinstance(root, yaml.ScalarNode) and root.tag == _PLAIN and not root.value
     ):
         raise InvalidCampaign([Violation(str(path), 0, 0, "the file is empty")])
     builder = _Builder(str(path))
-    data = builder.build(root, ())
+    try:
+        data = builder.build(root, ())
+    except _TooMany as err:
+        raise InvalidCampaign([err.violation]) from None
     if builder.violations:
         raise InvalidCampaign(sorted(builder.violations, key=lambda v: (v.line, v.col)))
     return Document(
@@ -99,13 +143,7 @@ def load_document(path: Path) -> Document:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise InvalidCampaign(
-            [Violation(str(path), 0, 0, f"cannot read the file: {reason}")]
-        ) from err
+    raw = read_bounded(path, MAX_BYTES, "a campaign file is a few KB: put numbers in a data file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -114,6 +152,28 @@ def _read_text(path: Path) -> str:
         col = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         message = f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x}); save it as UTF-8"
         raise InvalidCampaign([Violation(str(path), line, col, message)]) from err
+
+
+def read_bounded(path: Path, limit: int, advice: str) -> bytes:
+    """The bytes of the regular file ``path``, if it holds at most ``limit`` of them.
+
+    A device, a FIFO or a folder is refused before it is read (``/dev/zero`` never
+    ends), and a larger file after ``limit + 1`` bytes, with ``advice``.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        message = f"cannot read the file: {err.strerror or err}"
+        raise InvalidCampaign([Violation(str(path), 0, 0, message)]) from err
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            message = "not a regular file (a device, pipe or folder); give a campaign file"
+            raise InvalidCampaign([Violation(str(path), 0, 0, message)])
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        message = f"the file is larger than {limit // 1024:,} KB; {advice}"
+        raise InvalidCampaign([Violation(str(path), 0, 0, message)])
+    return raw
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -141,6 +201,14 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
 
 
+class _TooMany(Exception):
+    """The values, with aliases expanded, passed ``MAX_VALUES``; building stops at once."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(violation.message)
+        self.violation = violation
+
+
 class _Builder:
     """Turns a node tree into plain values, recording marks and problems on the way."""
 
@@ -150,9 +218,12 @@ class _Builder:
         self.key_marks: dict[JsonPath, tuple[int, int]] = {}
         self.styles: dict[JsonPath, str] = {}
         self.violations: list[Violation] = []
-        # Aliased nodes are built once and shared, so an alias bomb costs nothing.
+        # Aliased nodes are built once and shared; what they expand to is counted, though:
+        # the schema validator walks every shared copy.
         self._built: dict[int, Any] = {}
+        self._sizes: dict[int, int] = {}
         self._building: set[int] = set()
+        self._values = 0
 
     def error(self, node: yaml.Node, message: str) -> None:
         self.violations.append(Violation(self.file, *_mark(node), message))
@@ -160,11 +231,13 @@ class _Builder:
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.marks[path] = _mark(node)
         if id(node) in self._built:
+            self._count(self._sizes[id(node)], path)
             return self._built[id(node)]
         if id(node) in self._building:
             self.error(node, "an alias refers to the value that contains it")
             return None
         self._building.add(id(node))
+        before = self._values
         value: Any = None
         if isinstance(node, yaml.MappingNode):
             value = self._mapping(node, path)
@@ -173,18 +246,28 @@ class _Builder:
         elif isinstance(node, yaml.ScalarNode):
             self.styles[path] = _STYLES.get(node.style, "")
             value = self._scalar(node)
+        self._count(1, path)
         self._building.discard(id(node))
         self._built[id(node)] = value
+        self._sizes[id(node)] = self._values - before
         return value
+
+    def _count(self, values: int, path: JsonPath) -> None:
+        self._values += values
+        if self._values > MAX_VALUES:
+            # An alias's own position is not kept: name the written key that holds it.
+            keyed = [path[:end] for end in range(len(path), 0, -1) if path[:end] in self.key_marks]
+            line, col = self.key_marks[keyed[0]] if keyed else self.marks[path]
+            raise _TooMany(Violation(self.file, line, col, _TOO_MANY))
 
     def _sequence(self, node: yaml.SequenceNode, path: JsonPath) -> list[Any]:
         if node.tag not in (_STD + "seq", _PLAIN):
-            self.error(node, f"unsupported tag '{_short_tag(node.tag)}' on a list")
+            self.error(node, f"unsupported tag {excerpt(_short_tag(node.tag))} on a list")
         return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
         if node.tag not in (_STD + "map", _PLAIN):
-            self.error(node, f"unsupported tag '{_short_tag(node.tag)}' on a mapping")
+            self.error(node, f"unsupported tag {excerpt(_short_tag(node.tag))} on a mapping")
         result: dict[str, Any] = {}
         first_lines: dict[str, int] = {}
         merged: dict[str, Any] = {}
@@ -199,7 +282,8 @@ class _Builder:
                 continue
             if key in first_lines:
                 self.error(
-                    key_node, f"duplicate key '{key}' (first defined at line {first_lines[key]})"
+                    key_node,
+                    f"duplicate key {excerpt(key)} (first defined at line {first_lines[key]})",
                 )
                 continue
             first_lines[key] = key_node.start_mark.line + 1
@@ -228,14 +312,21 @@ class _Builder:
             return None
         key = self._scalar(node)
         if not isinstance(key, str):
-            shown = "null" if key is None else node.value
-            self.error(node, f"key '{shown}' must be a name; quote it to use it as text")
+            shown = "null" if key is None else excerpt(node.value)
+            self.error(node, f"key {shown} must be a name; quote it to use it as text")
             return None
         return key
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         text: str = node.value
         tag: str = node.tag
+        if tag != _STD + "str" and _too_large(text):
+            self.error(
+                node,
+                f"the number {excerpt(text, 24)} is too large (more than {MAX_DIGITS} digits); "
+                "quote it if it is text",
+            )
+            return text
         if tag == _PLAIN:
             return _plain_value(text)
         if tag == _STD + "str":
@@ -249,10 +340,17 @@ class _Builder:
         if wanted is not None and type(value) is wanted:
             return value
         if tag.startswith(_STD) and tag[len(_STD) :] in ("int", "float", "bool", "null"):
-            self.error(node, f"'{text}' is not a valid {_short_tag(tag)}")
+            self.error(node, f"{excerpt(text)} is not a valid {_short_tag(tag)}")
         else:
-            self.error(node, f"unsupported tag '{_short_tag(tag)}'; remove it")
+            self.error(node, f"unsupported tag {excerpt(_short_tag(tag))}; remove it")
         return text
+
+
+def _too_large(text: str) -> bool:
+    """An integer of more than ``MAX_DIGITS`` digits, or a decimal beyond a float's range."""
+    if _INT.fullmatch(text):
+        return len(text.lstrip("-")) > MAX_DIGITS
+    return bool(_FLOAT.fullmatch(text)) and math.isinf(float(text))
 
 
 def _plain_value(text: str) -> Any:

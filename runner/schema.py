@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from runner.errors import RunnerError, Violation
 from runner.loader import Document
+from runner.safe_text import clip, excerpt
 
 SCHEMA_NAME = "campaign.schema.json"
 
@@ -118,13 +119,17 @@ def _at(doc: Document, path: JsonPath, message: str, *, key: bool = False) -> Vi
 def _name(path: Sequence[str | int]) -> str:
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = clip(part, 40)  # keys under vars are the user's own, of any length
+            text += f".{key}" if text else key
     return text
 
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f"'{value}'"
+        return excerpt(value)
     if value is None or isinstance(value, (bool, dict, list)):
         return _kind(value)
     return str(value)
@@ -139,7 +144,7 @@ def _kind(value: Any) -> str:
 
 
 def _suggest(word: Any, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
 
@@ -151,7 +156,7 @@ def _unknown_keys(doc: Document, error: ValidationError, path: JsonPath) -> list
         if key in allowed:
             continue
         hint = _suggest(key, allowed)
-        message = f"unknown key '{key}'{where}" + (f" ({hint})" if hint else "")
+        message = f"unknown key {excerpt(key)}{where}" + (f" ({hint})" if hint else "")
         found.append(_at(doc, (*path, key), message, key=True))
     return found
 
@@ -274,7 +279,7 @@ def _range(doc: Document, error: ValidationError, path: JsonPath) -> list[Violat
 
 def _generic(doc: Document, error: ValidationError, path: JsonPath) -> list[Violation]:
     prefix = f"'{_name(path)}': " if path else ""
-    return [_at(doc, path, prefix + error.message)]
+    return [_at(doc, path, prefix + clip(error.message, 200))]
 
 
 _EXPLAINERS: dict[str, _Explainer] = {
