@@ -27,6 +27,8 @@ from runner.models import (
     Targeting,
     Template,
 )
+from runner.paths import confinement_problem, repository_root
+from runner.safe_text import excerpt
 from runner.schema import validate_document
 from runner.send_hours import parse_window
 from runner.sending_types import FILE_RECIPIENTS_CEILING, spec_of
@@ -159,7 +161,7 @@ def _targeting(raw: Mapping[str, Any]) -> Targeting:
 
 
 def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
-    problems: list[Violation] = []
+    problems = _file_problems(doc)
     ceiling = spec_of(campaign.type).batch_size
     if campaign.batch_size > ceiling:
         hint = ""
@@ -184,4 +186,20 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
                     f"birth_year.from {low} is after birth_year.to {high}"
                 )
             )
+    return problems
+
+
+def _file_problems(doc: Document) -> list[Violation]:
+    """Data files outside the campaign's repository, or not regular files, are never read."""
+    root = repository_root(doc.path)
+    problems = []
+    for key in ("recipients", "exclude"):
+        for index, item in enumerate(doc.data.get(key) or ()):
+            if not isinstance(item, Mapping):
+                continue
+            written = str(item["file"])
+            problem = confinement_problem(doc.path.parent / written, root)
+            if problem:
+                where = doc.location((key, index, "file"))
+                problems.append(where.violation(f"file {excerpt(written)} {problem}"))
     return problems

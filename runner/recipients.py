@@ -12,15 +12,23 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import phonenumbers
 from phonenumbers import geocoder
 
+from runner.datafile import (
+    DataFileError,
+    bounded_lines,
+    open_text,
+    quote_problem,
+    read_header,
+    spans_lines,
+)
 from runner.errors import InvalidCampaign, Violation
 from runner.models import FileSource, InlineNumber, Recipient, RecipientStats, Source
+from runner.safe_text import clip, excerpt
 
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits → ASCII; separators and the
 # invisible bidi marks that copy-paste from RTL text carries → removed.
@@ -137,6 +145,8 @@ def iter_recipients(
     for source in sources:
         yield from _read(source, audience)
     found = [*problems, *([] if skip_invalid else stats.invalid)]
+    if not found and sources and not stats.kept:
+        found.append(sources[0].where.violation(_nobody(stats)))
     if found:
         raise InvalidCampaign(found)
 
@@ -177,7 +187,8 @@ def _read(source: Source, audience: _Audience) -> Iterator[Recipient]:
         try:
             phone = normalize_phone(source.value)
         except InvalidNumber as err:
-            audience.reject(where.violation(f"invalid phone number {source.value!r}: {err}"))
+            message = f"invalid phone number {excerpt(source.value)}: {err}"
+            audience.reject(where.violation(message))
             return
         if audience.admit(phone):
             yield Recipient(phone, {}, f"{where.file}:{where.line}")
@@ -188,7 +199,7 @@ def _read(source: Source, audience: _Audience) -> Iterator[Recipient]:
         return
     shown = _shown(source.path)
     try:
-        with source.path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(source.path) as handle:
             rows = _csv_recipients if suffix == ".csv" else _txt_recipients
             yield from rows(handle, source, shown, audience)
     except FileNotFoundError:
@@ -196,18 +207,22 @@ def _read(source: Source, audience: _Audience) -> Iterator[Recipient]:
         audience.problems.append(source.where.violation(message))
     except UnicodeDecodeError:
         audience.problems.append(_undecodable(source.path, shown))
-    except (OSError, csv.Error) as err:
-        audience.problems.append(source.where.violation(f"cannot read {shown}: {err}"))
+    except DataFileError as err:
+        if err.line:
+            audience.problems.append(Violation(shown, err.line, 1, str(err)))
+        else:
+            audience.problems.append(source.where.violation(f"{shown} {err}"))
+    except OSError as err:
+        message = f"cannot read {shown}: {err.strerror or err}"
+        audience.problems.append(source.where.violation(message))
 
 
 def _csv_recipients(
     handle: TextIO, source: FileSource, shown: str, audience: _Audience
 ) -> Iterator[Recipient]:
-    first = handle.readline()
-    # Sniffing the header line alone is cheap and enough: the header names the columns.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(chain([first], handle), delimiter=delimiter)
-    header = [name.strip() for name in next(reader, [])]
+    header, delimiter, lines = read_header(handle)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    reader_line = 1  # csv counts from the header line it did not see
     column = source.phone_column
     if column not in header:
         audience.problems.append(source.where.violation(_no_column(source, header)))
@@ -217,8 +232,13 @@ def _csv_recipients(
     # inlined, and the counters live in locals until the file is done.
     excluded, seen, stats = audience.excluded, audience.seen, audience.stats
     read = kept = duplicates = dropped = 0
+    last = 1
     try:
         for values in reader:
+            line = reader.line_num + reader_line
+            if line != last + 1:
+                raise spans_lines(last + 1, line)
+            last = line
             if len(values) < width:
                 if not values:
                     continue
@@ -233,7 +253,7 @@ def _csv_recipients(
                 except InvalidNumber as err:
                     if any(values):
                         read += 1
-                        stats.invalid.append(_invalid_row(shown, reader.line_num, column, raw, err))
+                        stats.invalid.append(_invalid_row(shown, line, column, raw, err))
                     continue
             read += 1
             if phone in excluded:
@@ -243,9 +263,9 @@ def _csv_recipients(
             else:
                 seen.add(phone)
                 kept += 1
-                yield Recipient(
-                    phone, dict(zip(header, values, strict=False)), f"{shown}:{reader.line_num}"
-                )
+                yield Recipient(phone, dict(zip(header, values, strict=False)), f"{shown}:{line}")
+    except csv.Error as err:
+        raise quote_problem(err, last + 1, reader.line_num + reader_line) from err
     finally:
         stats.read += read
         stats.kept += kept
@@ -256,30 +276,43 @@ def _csv_recipients(
 def _txt_recipients(
     handle: TextIO, source: FileSource, shown: str, audience: _Audience
 ) -> Iterator[Recipient]:
-    for line, text in enumerate(handle, start=1):
+    for line, text in enumerate(bounded_lines(handle), start=1):
         raw = text.strip()
         if not raw or raw.startswith("#"):
             continue
         try:
             phone = normalize_phone(raw)
         except InvalidNumber as err:
-            message = f"invalid phone number {raw!r}: {err}"
+            message = f"invalid phone number {excerpt(raw)}: {err}"
             audience.reject(Violation(shown, line, 1, message))
             continue
         if audience.admit(phone):
             yield Recipient(phone, {}, f"{shown}:{line}")
 
 
+def _nobody(stats: RecipientStats) -> str:
+    if not stats.read:
+        return (
+            "no one to send to: the recipients hold no phone number (a .csv with only a "
+            "header, or a .txt of blank and comment lines?)"
+        )
+    return (
+        f"no one to send to: of {stats.read:,} number(s) read, {stats.excluded:,} are excluded "
+        f"and {len(stats.invalid):,} invalid"
+    )
+
+
 def _no_column(source: FileSource, header: list[str]) -> str:
     name = source.path.name
     if not any(header):
         return f"{name} is empty: a .csv file needs a header row naming its columns"
-    return f"{name} has no column {source.phone_column!r} (columns: {', '.join(header)})"
+    columns = ", ".join(clip(h, 40) for h in header[:20]) + (", …" if len(header) > 20 else "")
+    return f"{name} has no column {excerpt(source.phone_column)} (columns: {columns})"
 
 
 def _invalid_row(shown: str, line: int, column: str, raw: str, err: InvalidNumber) -> Violation:
-    where = f"in column {column!r}"
-    message = f"invalid phone number {raw!r} {where}: {err}" if raw else f"no phone number {where}"
+    where = f"in column {excerpt(column)}"
+    message = f"invalid phone number {excerpt(raw)} {where}: {err}" if raw else f"no phone number {where}"
     return Violation(shown, line, 1, message)
 
 

@@ -240,8 +240,11 @@ def test_file_problems_are_raised_even_when_skipping_invalid_numbers() -> None:
     ]
 
 
-def test_a_header_only_csv_gives_no_recipients() -> None:
-    assert collect([csv("header_only.csv")]) == ([], RecipientStats())
+def test_a_header_only_csv_is_an_error_not_an_empty_campaign() -> None:
+    assert problems([csv("header_only.csv")]) == [
+        "campaign.yaml:9:5: no one to send to: the recipients hold no phone number "
+        "(a .csv with only a header, or a .txt of blank and comment lines?)"
+    ]
 
 
 def test_paths_outside_the_working_directory_are_shown_as_given(
