@@ -24,6 +24,10 @@ from runner.models import Schedule
 MIN_AHEAD = timedelta(minutes=5)
 MAX_MONTHS_AHEAD = 3
 TEHRAN = "Asia/Tehran"
+# Plausible years for a send (the API takes 5 minutes to 3 months ahead): the rest are typos.
+GREGORIAN_YEARS = (1900, 2200)
+JALALI_YEARS = (1300, 1500)
+_AHEAD = "; a send time is 5 minutes to 3 months ahead"
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 _AT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
@@ -55,14 +59,7 @@ def resolve_schedule(schedule: Schedule, now: datetime) -> datetime:
         _fail(
             schedule, f"unknown time zone {schedule.timezone!r}; use an IANA name like Asia/Tehran"
         )
-    local = _local_time(schedule, at).replace(tzinfo=zone)
-    utc = local.astimezone(timezone.utc)
-    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        _fail(
-            schedule,
-            f"schedule.at {at} does not exist in {schedule.timezone} "
-            "(the clocks jump forward over it)",
-        )
+    utc = _instant(schedule, at, _local_time(schedule, at), zone)
     shown = f"schedule.at {at} ({_utc(utc)})"
     ahead = utc - now
     if ahead < MIN_AHEAD:
@@ -147,6 +144,7 @@ def _local_time(schedule: Schedule, at: str) -> datetime:
         )
     year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])
     second = int(parsed[6] or 0)
+    _check_year(schedule, at, year)
     if not (hour < 24 and minute < 60 and second < 60):
         _fail(schedule, f"schedule.at {at}: {parsed[4]}:{parsed[5]} is not a time of day")
     if schedule.calendar == "jalali":
@@ -159,6 +157,44 @@ def _local_time(schedule: Schedule, at: str) -> datetime:
     if not 1 <= day <= days:
         _fail(schedule, f"schedule.at {at}: {_no_such_day(year, month, day, days, 'gregorian')}")
     return datetime(year, month, day, hour, minute, second)
+
+
+def _instant(schedule: Schedule, at: str, naive: datetime, zone: tzinfo) -> datetime:
+    """The one UTC instant a wall-clock time names; an error when a DST change makes it two."""
+    earlier, later = (naive.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+    utc = earlier.astimezone(timezone.utc)
+    if utc == later.astimezone(timezone.utc):
+        return utc
+    candidates = sorted({earlier.astimezone(timezone.utc), later.astimezone(timezone.utc)})
+    shown = " or ".join(f"{_utc(c)} ({_clock(c.astimezone(zone))} local)" for c in candidates)
+    if utc.astimezone(zone).replace(tzinfo=None) == naive:
+        what = "happens twice in {}: the clocks go back over it"
+    else:
+        what = "does not exist in {}: the clocks jump forward over it"
+    _fail(
+        schedule,
+        f"schedule.at {at} {what.format(schedule.timezone)}; it could mean {shown}. "
+        "Pick a time outside the change, or write it in timezone: UTC",
+    )
+
+
+def _check_year(schedule: Schedule, at: str, year: int) -> None:
+    """Years far from now are mistakes (the API sends 5 minutes to 3 months ahead)."""
+    if schedule.calendar == "jalali":
+        if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+            hint = " (a Gregorian year? remove calendar: jalali)" if _gregorian(year) else ""
+            _fail(schedule, f"schedule.at {at}: year {year} is out of range{hint}{_AHEAD}")
+    elif not _gregorian(year):
+        if JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+            _fail(
+                schedule,
+                f"schedule.at {at}: {year} looks like a Solar Hijri year; add calendar: jalali",
+            )
+        _fail(schedule, f"schedule.at {at}: year {year} is out of range{_AHEAD}")
+
+
+def _gregorian(year: int) -> bool:
+    return GREGORIAN_YEARS[0] <= year <= GREGORIAN_YEARS[1]
 
 
 def _jalali_days(year: int, month: int) -> int:

@@ -151,8 +151,41 @@ def test_three_months_from_the_end_of_a_month_clamps_to_the_last_day() -> None:
         ),
         (
             schedule("2027-03-28 02:30", timezone="Europe/Berlin"),
-            "schedule.at 2027-03-28 02:30 does not exist in Europe/Berlin "
-            "(the clocks jump forward over it)",
+            "schedule.at 2027-03-28 02:30 does not exist in Europe/Berlin: the clocks jump "
+            "forward over it; it could mean 2027-03-28 00:30 UTC (01:30 local) or "
+            "2027-03-28 01:30 UTC (03:30 local). Pick a time outside the change, or write it "
+            "in timezone: UTC",
+        ),
+        (
+            schedule("2027-10-31 02:30", timezone="Europe/Berlin"),
+            "schedule.at 2027-10-31 02:30 happens twice in Europe/Berlin: the clocks go back "
+            "over it; it could mean 2027-10-31 00:30 UTC (02:30 local) or 2027-10-31 01:30 UTC "
+            "(02:30 local). Pick a time outside the change, or write it in timezone: UTC",
+        ),
+        (
+            schedule("0000-01-01 09:00"),
+            "schedule.at 0000-01-01 09:00: year 0 is out of range; a send time is 5 minutes "
+            "to 3 months ahead",
+        ),
+        (
+            schedule("0001-01-01 00:00"),
+            "schedule.at 0001-01-01 00:00: year 1 is out of range; a send time is 5 minutes "
+            "to 3 months ahead",
+        ),
+        (
+            schedule("9999-12-31 23:59", calendar="jalali"),
+            "schedule.at 9999-12-31 23:59: year 9999 is out of range; a send time is 5 minutes "
+            "to 3 months ahead",
+        ),
+        (
+            schedule("1405-10-11 09:00"),
+            "schedule.at 1405-10-11 09:00: 1405 looks like a Solar Hijri year; add calendar: "
+            "jalali",
+        ),
+        (
+            schedule("2027-01-11 09:00", calendar="jalali"),
+            "schedule.at 2027-01-11 09:00: year 2027 is out of range (a Gregorian year? remove "
+            "calendar: jalali); a send time is 5 minutes to 3 months ahead",
         ),
     ],
 )
