@@ -1,9 +1,10 @@
 """Jinja2 templates from campaign files: compiled once, rendered per recipient, safely.
 
-Templates run in a ``SandboxedEnvironment`` with ``StrictUndefined``: an unknown
-name is an error, never an empty string, and attribute access that could reach
-Python internals (``''.__class__.__mro__``) is refused before anything renders.
-Every error names the campaign file, the field and the template's line.
+Templates run in ``template_env.BoundedEnvironment`` (Jinja's sandbox, bounded in
+work, time and size) with ``StrictUndefined``: an unknown name is an error, never an
+empty string, and attribute access that could reach Python internals
+(``''.__class__.__mro__``) is refused before anything renders. Every error names the
+campaign file, the field and the template's line.
 """
 
 from __future__ import annotations
@@ -11,22 +12,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from runner.errors import InvalidCampaign, Violation
 from runner.models import Template
+from runner.safe_text import clip
+from runner.template_env import REFUSED_TAGS, BoundedEnvironment, bound_ast, budgeted
 
-_ENV = SandboxedEnvironment(
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,
-    keep_trailing_newline=False,
-)
+_ENV = BoundedEnvironment()
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+# Names Jinja gives a meaning of its own: {{ self }} prints a Python object.
+_REFUSED_NAMES = frozenset({"self"})
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,31 @@ class CompiledTemplate:
     _ast: nodes.Template
 
     def render(self, context: Mapping[str, Any], *, who: str = "") -> str:
-        """Render with ``context``; surrounding whitespace (YAML's final newline) is dropped."""
+        """Render with ``context``; surrounding whitespace (YAML's final newline) is dropped.
+
+        The render runs under a budget of work, time and size (``template_env``).
+        """
         try:
-            return self._compiled.render(context).strip()
-        except SecurityError as err:
-            raise InvalidCampaign([self.violation(f"refused: {err}", 1)]) from err
+            return budgeted(lambda: self._compiled.render(context)).strip()
         except jinja2.UndefinedError as err:
+            if isinstance(err, SecurityError):
+                raise self._failed(err, "refused: ", "") from err
             raise InvalidCampaign([self._undefined(err, context, who)]) from err
-        except jinja2.TemplateError as err:
-            raise InvalidCampaign([self.violation(f"{err}{_for(who)}", 1)]) from err
-        except (TypeError, ValueError, ArithmeticError) as err:
-            raise InvalidCampaign([self.violation(f"{err}{_for(who)}", 1)]) from err
+        except SecurityError as err:
+            raise self._failed(err, "refused: ", "") from err
+        except RecursionError as err:
+            message = "macros call each other too deeply (a macro calling itself?)"
+            raise self._failed(err, message, who) from None
+        except MemoryError as err:
+            raise self._failed(err, "the template needs too much memory", who) from None
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
+            raise self._failed(err, clip(str(err), 200), who) from err
+
+    def _failed(self, err: BaseException, message: str, who: str) -> InvalidCampaign:
+        line = _template_line(err.__traceback__)
+        if message == "refused: ":
+            message += clip(str(err), 200)
+        return InvalidCampaign([self.violation(f"{message}{_for(who)} (template line {line})", line)])
 
     def violation(self, message: str, template_line: int) -> Violation:
         """A violation at ``template_line`` of this template, in campaign-file terms."""
@@ -83,16 +98,37 @@ def _for(who: str) -> str:
     return f" for recipient {who}" if who else ""
 
 
+def _template_line(trace: TracebackType | None) -> int:
+    """The template line an error was raised at (Jinja puts template frames in tracebacks)."""
+    line = 1
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
 def compile_template(template: Template) -> CompiledTemplate:
-    """Parse ``template``; syntax errors and unsafe attribute access are violations."""
+    """Parse ``template``; syntax errors and unsafe attribute access are violations.
+
+    Nothing in the template is evaluated here (no constant folding).
+    """
     try:
         ast = _ENV.parse(template.source)
+        refused = list(_refused(ast))
+        if refused:
+            raise InvalidCampaign([template_violation(template, m, line) for m, line in refused])
+        names = _names(ast)
+        bound_ast(ast)
+        compiled = _ENV.from_string(ast)
     except jinja2.TemplateSyntaxError as err:
         line = err.lineno or 1
-        message = f"template syntax error: {err.message} (template line {line})"
+        message = f"template syntax error: {clip(err.message or '', 200)} (template line {line})"
         raise InvalidCampaign([template_violation(template, message, line)]) from err
-    compiled = _ENV.from_string(ast)
-    result = CompiledTemplate(template, _names(ast), compiled, ast)
+    except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError) as err:
+        message = f"the template cannot be read: {_cannot_parse(err)}"
+        raise InvalidCampaign([template_violation(template, message, 1)]) from None
+    result = CompiledTemplate(template, names, compiled, ast)
     unsafe = list(_unsafe_accesses(ast))
     if unsafe:
         raise InvalidCampaign(
@@ -107,6 +143,22 @@ def compile_template(template: Template) -> CompiledTemplate:
             ]
         )
     return result
+
+
+def _cannot_parse(err: BaseException) -> str:
+    if isinstance(err, (RecursionError, MemoryError, SyntaxError)):
+        return "it nests too deeply"
+    return "a number in it is too large"  # the lexer's int() and float() are all that raise
+
+
+def _refused(ast: nodes.Template) -> Iterable[tuple[str, int]]:
+    for node in ast.find_all(tuple(REFUSED_TAGS)):
+        tag = REFUSED_TAGS[type(node)]
+        yield f"{{% {tag} %}} is not allowed in templates (template line {node.lineno})", node.lineno
+    for name in ast.find_all(nodes.Name):
+        if name.name in _REFUSED_NAMES:
+            message = f"'{name.name}' is not allowed in templates (template line {name.lineno})"
+            yield message, name.lineno
 
 
 def _names(ast: nodes.Template) -> frozenset[str]:
