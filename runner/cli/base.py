@@ -9,6 +9,7 @@ arguments to the pipeline; errors become exit codes in exactly one place
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import shlex
 import sys
@@ -29,7 +30,10 @@ from runner.campaign import load_campaign
 from runner.diff import diff
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
 from runner.limits import recipient_problems
+from runner.loader import MAX_BYTES
 from runner.models import CampaignPlan
+from runner.paths import is_regular_inside, repository_root
+from runner.safe_text import excerpt, one_line, printable
 from runner.show import write_json, write_markdown, write_text
 
 T = TypeVar("T")
@@ -58,18 +62,48 @@ class AppContext:
 EXIT_BUG = 3
 
 
+# Violations printed at most; the count line still says how many there are in all.
+SHOWN_VIOLATIONS = 100
+
+
 class Cli(click.Group):
-    """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes."""
+    """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes.
+
+    Only existing paths are applied that way: an unknown word (``valdiate``) is a usage
+    error with a suggestion, never a campaign that fails after others were sent.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = next((a for a in args if not a.startswith("-")), None)
-        if first is None:
+        words = _words(args, self._valued_options())
+        if not words:
             implied = bool(args) and not {"--help", "-h", "--version"} & set(args)
         else:
-            implied = first not in self.commands
+            implied = words[0] not in self.commands
         if implied:
+            missing = [word for word in words if not os.path.exists(word)]
+            if missing:
+                raise click.UsageError(self._not_found(missing[0]), ctx)
             args = ["apply", *args]
         return super().parse_args(ctx, args)
+
+    def _valued_options(self) -> set[str]:
+        """Options of the implied ``apply`` that take a value (``--format json``)."""
+        apply = self.commands.get("apply")
+        params = apply.params if apply is not None else []
+        return {
+            name
+            for p in params
+            if isinstance(p, click.Option) and not p.is_flag and not p.count
+            for name in p.opts
+        }
+
+    def _not_found(self, word: str) -> str:
+        close = difflib.get_close_matches(word, list(self.commands), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return (
+            f"{excerpt(word)} is neither a command nor an existing file or folder{hint}; "
+            "nothing was sent"
+        )
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -80,7 +114,24 @@ class Cli(click.Group):
             ctx.exit(exit_code_for(err, ctx.find_object(AppContext)))
 
 
-def exit_code_for(err: Exception, app: AppContext | None) -> int:
+def _words(args: Sequence[str], valued: set[str]) -> list[str]:
+    """The arguments that are not options or option values."""
+    words: list[str] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--":
+            words.extend(args[index + 1 :])
+            break
+        elif arg.startswith("-") and arg != "-":
+            skip = "=" not in arg and arg in valued
+        else:
+            words.append(arg)
+    return words
+
+
+def exit_code_for(err: Exception, app: AppContext | None, note: str = "nothing was sent") -> int:
     """Say what went wrong and return its exit code: the one place errors become codes.
 
     A ``RunnerError`` carries its code (2 for the user's mistakes, 1 for the API or
@@ -90,19 +141,21 @@ def exit_code_for(err: Exception, app: AppContext | None) -> int:
     if app is not None and app.debug:
         traceback.print_exc()
     if isinstance(err, RunnerError):
-        print_error(err)
+        print_error(err, note)
         return err.exit_code
     if isinstance(err, OSError):
         where = f"{err.filename}: " if err.filename else ""
         reason = err.strerror or str(err)
         click.echo(
-            f"error: {where}{reason}; check that the folder exists, is writable and the disk "
-            "has room, then run the same command again",
+            one_line(
+                f"error: {where}{reason}; check that the folder exists, is writable and the "
+                "disk has room, then run the same command again"
+            ),
             err=True,
         )
         return 1
     click.echo(
-        f"error: this is a bug in ippanel-run ({type(err).__name__}: {str(err)[:200]}). "
+        f"error: this is a bug in ippanel-run ({type(err).__name__}: {one_line(str(err)[:200])}). "
         "Please report it on the project's issue tracker with the command you ran and the "
         "output of the same command with --debug (it adds a traceback).",
         err=True,
@@ -110,14 +163,21 @@ def exit_code_for(err: Exception, app: AppContext | None) -> int:
     return EXIT_BUG
 
 
-def print_error(err: RunnerError) -> None:
+def print_error(err: RunnerError, note: str = "nothing was sent") -> None:
+    """Say what went wrong on stderr; control characters in it are made visible.
+
+    ``note`` ends the count of problems (what became of the sending).
+    """
     if isinstance(err, InvalidCampaign):
-        for violation in err.violations:
-            click.echo(str(violation), err=True)
-        click.echo(f"error: {_count(len(err.violations), 'problem')}; nothing was sent", err=True)
+        for violation in err.violations[:SHOWN_VIOLATIONS]:
+            click.echo(one_line(str(violation)), err=True)
+        if len(err.violations) > SHOWN_VIOLATIONS:
+            click.echo(f"… and {len(err.violations) - SHOWN_VIOLATIONS:,} more", err=True)
+        ending = f"; {note}" if note else ""
+        click.echo(f"error: {_count(len(err.violations), 'problem')}{ending}", err=True)
         return
     hint = getattr(err, "hint", "")
-    click.echo(f"error: {err}" + (f"\nhint: {hint}" if hint else ""), err=True)
+    click.echo(printable(f"error: {err}" + (f"\nhint: {hint}" if hint else "")), err=True)
 
 
 def _count(n: int, noun: str) -> str:
@@ -125,18 +185,22 @@ def _count(n: int, noun: str) -> str:
 
 
 def each_campaign(
-    app: AppContext, items: Iterable[T], run: Callable[[T], tuple[int, R]]
+    app: AppContext,
+    items: Iterable[T],
+    run: Callable[[T], tuple[int, R]],
+    note: Callable[[T], str] = lambda _item: "nothing was sent",
 ) -> list[tuple[int, R | None]]:
     """``run`` every item; an error in one is reported (``exit_code_for``) and the rest go on.
 
-    Bugs are not caught here: they stop the whole command with exit code 3.
+    ``note(item)`` says, after an item's problems, what became of it. Bugs are not
+    caught here: they stop the whole command with exit code 3.
     """
     results: list[tuple[int, R | None]] = []
     for item in items:
         try:
             results.append(run(item))
         except (RunnerError, OSError) as err:
-            results.append((exit_code_for(err, app), None))
+            results.append((exit_code_for(err, app, note(item)), None))
     return results
 
 
@@ -180,7 +244,11 @@ format_option = click.option(
     help="How to print the plan: text for people, json for programs, markdown for pull requests.",
 )
 paths_argument = click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CAMPAIGN..."
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="CAMPAIGN...",
 )
 
 
@@ -199,14 +267,21 @@ def cli(ctx: click.Context) -> None:
 
 
 def campaign_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders expanded to the campaign YAML files inside them, sorted."""
+    """Files as given; folders expanded to the campaign YAML files inside them, sorted.
+
+    In a folder, only regular files that resolve inside its repository are taken: a
+    symlink to ``/dev/zero`` or out of the repository is not a campaign.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
+            root = repository_root(path / "campaign.yaml")
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.suffix in (".yaml", ".yml") and _looks_like_campaign(p)
+                if p.suffix in (".yaml", ".yml")
+                and is_regular_inside(p, root)
+                and _looks_like_campaign(p)
             )
         else:
             found.append(path)
@@ -216,10 +291,11 @@ def campaign_files(paths: Iterable[Path]) -> list[Path]:
 def _looks_like_campaign(path: Path) -> bool:
     # Folders also hold CI workflows and pre-commit configs: a campaign has `version:` at the top.
     try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            return any(line.startswith("version:") for line in handle)
+        with path.open("rb") as handle:
+            head = handle.read(MAX_BYTES)
     except OSError:
         return False
+    return head.startswith(b"version:") or b"\nversion:" in head
 
 
 def plan_all(

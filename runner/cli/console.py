@@ -7,7 +7,8 @@ is unset.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from runner.apply import ApplyOutcome
 from runner.executor import Progress as BatchEvent
 from runner.pricing import Estimate
+from runner.safe_text import one_line
 from runner.schedule import cancel_deadline, describe
 from runner.show import shown_path
 
@@ -149,6 +151,32 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
     elif outcome.unresolved or outcome.failed:
         lines.append(f"{name}: stopped after --max-errors; run the same command again to continue")
     return lines
+
+
+def last_line(
+    targets: Sequence[tuple[Path, object]], results: Sequence[tuple[int, ApplyOutcome | None]]
+) -> str:
+    """What a run of several campaigns sent and what it did not, in one line."""
+    sent, unfinished, untouched, refused = [], [], [], []
+    for (path, _), (_, outcome) in zip(targets, results, strict=True):
+        if outcome is None:
+            refused.append(shown_path(path))
+            continue
+        name, batches = outcome.plan.campaign.name, len(outcome.sent)
+        if outcome.unresolved or outcome.failed or outcome.stop_reason:
+            unfinished.append(f"{name} ({batches} batch(es) sent, the rest not)")
+        elif batches:
+            sent.append(f"{name} ({batches} batch(es))")
+        else:
+            untouched.append(name)
+    parts = [f"sent {', '.join(sent)}" if sent else "sent nothing"]
+    if unfinished:
+        parts.append(f"unfinished: {', '.join(unfinished)}")
+    if untouched:
+        parts.append(f"nothing left to send: {', '.join(untouched)}")
+    if refused:
+        parts.append(f"not sent (see the errors above): {', '.join(refused)}")
+    return one_line("summary: " + "; ".join(parts))
 
 
 def _ids(ids: list[int]) -> str:

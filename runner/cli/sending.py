@@ -30,14 +30,20 @@ from runner.cli.base import (
     sandbox_option,
     skip_invalid_option,
 )
-from runner.cli.console import ProgressDisplay, estimate_lines, fancy, outcome_lines
+from runner.cli.console import (
+    ProgressDisplay,
+    estimate_lines,
+    fancy,
+    last_line,
+    outcome_lines,
+)
 from runner.cli.report import ReportOptions, run_report
 from runner.errors import ConfirmationRefused
 from runner.executor import Progress, SendSeams
 from runner.models import CampaignPlan
 from runner.pricing import Estimate
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
-from runner.show import FORMAT_VERSION
+from runner.show import FORMAT_VERSION, shown_path
 from runner.trial import run_test_send
 
 
@@ -113,7 +119,12 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
                 _test_send(app, client, path, options.test_to, yes=options.yes)
             return
         results = each_campaign(
-            app, targets, lambda target: _apply_one(app, client, target, options)
+            app,
+            targets,
+            lambda target: _apply_one(app, client, target, options),
+            note=lambda target: (
+                f"{shown_path(target[0])} was not sent" if len(targets) > 1 else "nothing was sent"
+            ),
         )
         if options.with_report or options.watch:
             report = ReportOptions(watch=options.watch)
@@ -122,7 +133,10 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
             ]
     if options.fmt == "json":
         _print_json(results)
-    ctx.exit(max((code for code, _ in results), default=0))
+    code = max((code for code, _ in results), default=0)
+    if len(targets) > 1 and options.fmt != "json":
+        click.echo(last_line(targets, results), err=code != 0)
+    ctx.exit(code)
 
 
 @dataclass(frozen=True)
