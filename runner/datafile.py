@@ -35,7 +35,7 @@ def open_text(path: Path) -> TextIO:
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise DataFileError(0, "is not a regular file (a folder, device or pipe)")
-    return open(fd, encoding="utf-8-sig", newline="")  # noqa: SIM115 (the caller closes it)
+    return open(fd, encoding="utf-8-sig", newline="")
 
 
 def bounded_lines(handle: TextIO, *, first: int = 1) -> Iterator[str]:

@@ -45,6 +45,7 @@ MAX_BYTES = 512 * 1024
 MAX_DEPTH = 20
 MAX_VALUES = 50_000
 MAX_DIGITS = 18
+_TOO_DEEP = f"values nest more than {MAX_DEPTH} levels deep; a campaign needs a few"
 _TOO_MANY = (
     f"more than {MAX_VALUES:,} values (a YAML alias counts each time it is used); "
     "put long lists of numbers in a .csv or .txt file"
@@ -96,11 +97,10 @@ class _Loader(yaml.SafeLoader):
         try:
             if not self.check_event(yaml.AliasEvent):
                 self._nodes += 1
-            if self._depth > MAX_DEPTH:
-                problem = f"values nest more than {MAX_DEPTH} levels deep; a campaign needs a few"
-                raise _TooBig(None, None, problem, self.peek_event().start_mark)
-            if self._nodes > MAX_VALUES:
-                raise _TooBig(None, None, _TOO_MANY, self.peek_event().start_mark)
+            if self._depth > MAX_DEPTH or self._nodes > MAX_VALUES:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                problem = _TOO_MANY if self._nodes > MAX_VALUES else _TOO_DEEP
+                raise _TooBig(None, None, problem, mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

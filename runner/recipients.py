@@ -312,7 +312,9 @@ def _no_column(source: FileSource, header: list[str]) -> str:
 
 def _invalid_row(shown: str, line: int, column: str, raw: str, err: InvalidNumber) -> Violation:
     where = f"in column {excerpt(column)}"
-    message = f"invalid phone number {excerpt(raw)} {where}: {err}" if raw else f"no phone number {where}"
+    if not raw:
+        return Violation(shown, line, 1, f"no phone number {where}")
+    message = f"invalid phone number {excerpt(raw)} {where}: {err}"
     return Violation(shown, line, 1, message)
 
 

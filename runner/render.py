@@ -64,7 +64,8 @@ class CompiledTemplate:
         line = _template_line(err.__traceback__)
         if message == "refused: ":
             message += clip(str(err), 200)
-        return InvalidCampaign([self.violation(f"{message}{_for(who)} (template line {line})", line)])
+        message = f"{message}{_for(who)} (template line {line})"
+        return InvalidCampaign([self.violation(message, line)])
 
     def violation(self, message: str, template_line: int) -> Violation:
         """A violation at ``template_line`` of this template, in campaign-file terms."""
@@ -154,7 +155,8 @@ def _cannot_parse(err: BaseException) -> str:
 def _refused(ast: nodes.Template) -> Iterable[tuple[str, int]]:
     for node in ast.find_all(tuple(REFUSED_TAGS)):
         tag = REFUSED_TAGS[type(node)]
-        yield f"{{% {tag} %}} is not allowed in templates (template line {node.lineno})", node.lineno
+        message = f"{{% {tag} %}} is not allowed in templates (template line {node.lineno})"
+        yield message, node.lineno
     for name in ast.find_all(nodes.Name):
         if name.name in _REFUSED_NAMES:
             message = f"'{name.name}' is not allowed in templates (template line {name.lineno})"

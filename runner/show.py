@@ -1,7 +1,9 @@
 """Plans as text (like ``terraform plan``), JSON (a contract) and Markdown (for pull requests).
 
 Pure formatting: each function writes to the stream it is given. JSON is written
-batch by batch so a million-recipient plan never exists twice in memory.
+batch by batch so a million-recipient plan never exists twice in memory. Campaign
+data never carries control characters into the text plan (one-line fields stay one
+line) nor markup into the Markdown one, whose phone numbers are masked.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from runner.markdown import md_fence, md_text
 from runner.models import Batch, CampaignPlan, Sample
 from runner.planner import streamed_body
 from runner.postal import describe_targeting
+from runner.safe_text import inert, mask_phone, one_line
 from runner.schedule import api_time, cancel_deadline, describe
 from runner.send_hours import describe_window
 from runner.sending_types import spec_of
@@ -57,7 +61,7 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
     }
 
 
-def one_line(plan: CampaignPlan) -> str:
+def plan_line(plan: CampaignPlan) -> str:
     """``Plan: …`` — the last line a reviewer reads."""
     s = summary(plan)
     skipped = s["batches"] - s["batches_to_send"]
@@ -73,9 +77,9 @@ def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
         if index:
             out.write("\n")
         c, s = plan.campaign, summary(plan)
-        out.write(f"Campaign {c.name} ({shown_path(c.path)})\n")
+        out.write(f"Campaign {c.name} ({one_line(shown_path(c.path))})\n")
         for label, value in _facts(plan, s):
-            out.write(f"  {label:<11} {value}\n")
+            out.write(f"  {label:<11} {one_line(value)}\n")
         out.write("\n")
         for batch in plan.batches[:SHOWN_BATCHES]:
             texts = len({m.text for m in batch.messages})
@@ -90,12 +94,13 @@ def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             out.write("\n  Samples:\n")
             for sample in plan.samples:
                 out.write(f"    {sample.phone}  {_parts(sample.parts, sample.encoding)}\n")
-                out.write("".join(f"      │ {line}\n" for line in sample.text.splitlines()))
+                lines = sample.text.splitlines()
+                out.write("".join(f"      │ {inert(line)}\n" for line in lines))
                 if sample.appended:
                     out.write(f"      + {_appended(sample)}\n")
         for note in plan.notes:
-            out.write(f"\n  Note: {note}\n")
-        out.write(f"\n{one_line(plan)}\n")
+            out.write(f"\n  Note: {one_line(note)}\n")
+        out.write(f"\n{plan_line(plan)}\n")
 
 
 def _appended(sample: Sample) -> str:
@@ -218,9 +223,9 @@ def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:
     out.write("## ippanel-run plan\n")
     for plan in plans:
         c, s = plan.campaign, summary(plan)
-        out.write(f"\n### `{c.name}` — {shown_path(c.path)}\n\n| | |\n|---|---|\n")
+        out.write(f"\n### `{c.name}` — {md_text(shown_path(c.path))}\n\n| | |\n|---|---|\n")
         for label, value in _facts(plan, s):
-            out.write(f"| {label} | {_cell(value)} |\n")
+            out.write(f"| {label} | {md_text(value)} |\n")
         out.write("\n| | batch | type | recipients |\n|---|---|---|---:|\n")
         for batch in plan.batches[:SHOWN_BATCHES]:
             out.write(
@@ -232,15 +237,12 @@ def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:
         if plan.samples:
             out.write("\n<details><summary>Samples</summary>\n\n")
             for sample in plan.samples:
-                out.write(f"**{sample.phone}** {_parts(sample.parts, sample.encoding)}\n\n")
-                out.write(f"```text\n{sample.text}\n```\n\n")
+                phone = md_text(mask_phone(sample.phone))
+                out.write(f"**{phone}** {_parts(sample.parts, sample.encoding)}\n\n")
+                out.write(f"{md_fence(sample.text)}\n\n")
                 if sample.appended:
                     out.write(f"_+ {_appended(sample)}_\n\n")
             out.write("</details>\n")
         for note in plan.notes:
-            out.write(f"\n> {note}\n")
-        out.write(f"\n**{one_line(plan)}**\n")
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|")
+            out.write(f"\n> {md_text(note)}\n")
+        out.write(f"\n**{plan_line(plan)}**\n")

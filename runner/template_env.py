@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import nodes
@@ -40,7 +40,7 @@ MAX_WIDTH = 200  # widths and paddings (|center, |indent, '%-10s')
 MAX_INT_BITS = 1024  # about 300 digits
 
 _STR_METHODS = frozenset(
-    "capitalize casefold count endswith find index isalnum isalpha isdecimal isdigit "
+    "capitalize casefold count endswith find index isalnum isalpha isdecimal isdigit "  # noqa: SIM905
     "islower isnumeric isspace istitle isupper lower lstrip partition removeprefix "
     "removesuffix rfind rindex rpartition rsplit rstrip split splitlines startswith strip "
     "swapcase title upper".split()
@@ -51,8 +51,7 @@ _REMOVED_FILTERS = ("random", "pprint")
 # printf-style conversions and their width / precision ("%-10.3f", "%*d").
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[a-zA-Z%]")
 _TOO_MUCH = (
-    "the template does too much work (loops, calls or text built); an SMS template needs "
-    "far less"
+    "the template does too much work (loops, calls or text built); an SMS template needs far less"
 )
 
 
@@ -303,7 +302,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         for name in _REMOVED_FILTERS:
             self.filters.pop(name, None)
         self.filters = {n: _bounded(f, _FILTER_CHECKS.get(n)) for n, f in self.filters.items()}
-        self.tests = {name: _bounded(test, None) for name, test in self.tests.items()}
+        tests = cast(dict[str, Callable[..., Any]], self.tests)
+        self.tests = {name: _bounded(test, None) for name, test in tests.items()}
         self.bounded_loop = _loop
         self.bounded_concat = _concat
 
@@ -311,7 +311,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return _made(self.binop_table[operator](left, right))
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _charge(1)
         return _made(super().call(__context, __obj, *args, **kwargs))
 
@@ -356,7 +356,8 @@ def bound_ast(ast: nodes.Template) -> None:
         body_text = sum(
             len(data.data) for part in loop.body for data in part.find_all(nodes.TemplateData)
         )
-        loop.iter = _env_call("bounded_loop", [loop.iter, nodes.Const(1 + body_text)], loop)
+        items = cast(nodes.Expr, loop.iter)
+        loop.iter = _env_call("bounded_loop", [items, nodes.Const(1 + body_text)], loop)
     for parent in list(ast.find_all(nodes.Node)):
         for field in parent.fields:
             child = getattr(parent, field, None)
@@ -370,4 +371,5 @@ def bound_ast(ast: nodes.Template) -> None:
 
 def _env_call(name: str, args: list[nodes.Expr], where: nodes.Node) -> nodes.Call:
     call = nodes.Call(nodes.EnvironmentAttribute(name), args, [], None, None)
-    return call.set_lineno(where.lineno)
+    call.set_lineno(where.lineno)
+    return call

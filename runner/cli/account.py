@@ -15,6 +15,7 @@ from runner.cli.base import (
     open_client,
     sandbox_option,
 )
+from runner.safe_text import one_line
 
 
 @cli.command()
@@ -58,7 +59,9 @@ def login(
                 click.echo("logged out" + ("; cached token removed" if forgot else ""))
                 return
             account = flows.check(client)
-            click.echo(f"logged in as {account.name} ({account.user_name}, id {account.user_id})")
+            click.echo(
+                one_line(f"logged in as {account.name} ({account.user_name}, id {account.user_id})")
+            )
         return
     user = username or click.prompt("Username")
     password = click.prompt("Password", hide_input=True)

@@ -324,7 +324,7 @@ def plan_all(
             problems.append(Violation(str(path), 0, 0, str(err)))
     for plan in plans:
         for skipped in plan.stats.invalid:
-            click.echo(f"warning: skipped {skipped}", err=True)
+            click.echo(one_line(f"warning: skipped {skipped}"), err=True)
     return plans, problems
 
 

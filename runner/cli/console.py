@@ -2,7 +2,7 @@
 
 Nothing here decides anything; it only renders events and outcomes to the stream
 it is given. Colour and bars only when that stream is a terminal and ``NO_COLOR``
-is unset.
+is unset. API answers in these lines never carry control characters to the terminal.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ProgressDisplay:
         )
         if event.error:
             line += f" ({event.error})"
-        self.stream.write(line + "\n")
+        self.stream.write(one_line(line) + "\n")
         self.stream.flush()
 
 
@@ -116,7 +116,7 @@ def estimate_lines(quote: Estimate | None) -> list[str]:
     if quote.cost is not None:
         lines.append(f"Estimated cost: {quote.cost:,.0f} Rials (charged at send time)")
     elif quote.note:
-        lines.append(f"Estimated cost: unknown ({quote.note})")
+        lines.append(one_line(f"Estimated cost: unknown ({quote.note})"))
     return lines
 
 
@@ -142,12 +142,14 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
         lines.append(f"{name}: estimated cost {outcome.estimate.cost:,.0f} Rials")
     for record in (*outcome.unresolved, *outcome.failed):
         lines.append(
-            f"{name}: batch {record.key} is {record.state} ({record.error}); "
-            f"{NEXT_RUN[record.state]}"
+            one_line(
+                f"{name}: batch {record.key} is {record.state} ({record.error}); "
+                f"{NEXT_RUN[record.state]}"
+            )
         )
     lines.extend(str(rejection) for rejection in dict.fromkeys(outcome.rejections))
     if outcome.stop_reason:
-        lines.append(f"{name}: stopped sending: {outcome.stop_reason}")
+        lines.append(one_line(f"{name}: stopped sending: {outcome.stop_reason}"))
     elif outcome.unresolved or outcome.failed:
         lines.append(f"{name}: stopped after --max-errors; run the same command again to continue")
     return lines

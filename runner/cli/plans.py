@@ -29,6 +29,7 @@ from runner.errors import InputError, InvalidCampaign, Violation
 from runner.models import CampaignPlan
 from runner.preflight import AccountCheck
 from runner.pricing import estimate
+from runner.safe_text import one_line
 from runner.saved_plan import write_saved_plan
 from runner.schema import schema_path
 
@@ -59,7 +60,9 @@ def validate(
     )
     for plan in plans:
         recipients = sum(b.recipient_count for b in plan.batches)
-        click.echo(f"ok: {plan.campaign.path} ({plan.campaign.type}, {recipients:,} recipients)")
+        click.echo(
+            one_line(f"ok: {plan.campaign.path} ({plan.campaign.type}, {recipients:,} recipients)")
+        )
     if problems:
         raise InvalidCampaign(problems)
 

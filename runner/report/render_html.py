@@ -26,6 +26,7 @@ from runner.report.fmt import (
 )
 from runner.report.model import Counts, Report, needs_attention
 from runner.report.words import STATES, status_name
+from runner.safe_text import mask_phone
 
 SHOWN_FAILURES = 1000
 CSS = """
@@ -179,7 +180,7 @@ def _failures(report: Report) -> str:
         return "<section>\n<h2>Failed recipients</h2>\n<p>None.</p>\n</section>"
     head = [("Phone", False), ("Status", False), ("Outbox", True)]
     rows = [
-        [_td(r.phone), _td(status_name(r.status)), _td(str(r.outbox_id), True)]
+        [_td(mask_phone(r.phone)), _td(status_name(r.status)), _td(str(r.outbox_id), True)]
         for r in failures[:SHOWN_FAILURES]
     ]
     more = ""

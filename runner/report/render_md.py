@@ -1,9 +1,14 @@
-"""The report as Markdown, to read in a pull request or a CI summary."""
+"""The report as Markdown, to read in a pull request or a CI summary.
+
+Values from the campaign and the API are escaped (``markdown.md_text``) and phone
+numbers masked: the full numbers are in the JSON and CSV reports only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from runner.markdown import md_code, md_text
 from runner.report.facts import campaign_facts, operator_rows
 from runner.report.fmt import (
     ATTENTION,
@@ -20,6 +25,7 @@ from runner.report.fmt import (
 )
 from runner.report.model import Counts, Report, needs_attention
 from runner.report.words import STATES, status_name
+from runner.safe_text import mask_phone
 
 SHOWN_FAILURES = 100
 SHOWN_BATCHES = 50
@@ -33,17 +39,17 @@ def render_markdown(report: Report) -> str:
 
 
 def _cell(value: str) -> str:
-    return clip(value).replace("|", "\\|")
+    return md_text(clip(value))
 
 
 def _head(report: Report) -> str:
-    lines = [f"# Delivery report: `{report.campaign}`"]
+    lines = [f"# Delivery report: {md_code(report.campaign)}"]
     if report.description:
         lines += ["", _cell(report.description)]
     lines += [
         "",
-        f"Generated {generated(report)} from `{report.lockfile}` "
-        f"(campaign `{report.campaign_file}`). {status_sentence(report)}",
+        f"Generated {generated(report)} from {md_code(report.lockfile)} "
+        f"(campaign {md_code(report.campaign_file)}). {_cell(status_sentence(report))}",
     ]
     if needs_attention(report):
         lines += ["", f"> **Needs attention:** {ATTENTION}"]
@@ -53,7 +59,7 @@ def _head(report: Report) -> str:
 def _campaign(report: Report) -> str:
     rows = ["## The campaign", "", "| | |", "|---|---|"]
     for label, text, command in fact_rows(campaign_facts(report)):
-        rows.append(f"| {label} | {_cell(text)}{f' `{command}`' if command else ''} |")
+        rows.append(f"| {label} | {_cell(text)}{f' {md_code(command)}' if command else ''} |")
     return "\n".join(rows)
 
 
@@ -105,7 +111,8 @@ def _batches(report: Report) -> str:
     for index, batch in enumerate(report.batches[:SHOWN_BATCHES], start=1):
         c = batch.counts
         rows.append(
-            f"| {index} | `{short_key(batch.key)}` | {sent_at(batch)} | {batch.status} | "
+            f"| {index} | {md_code(short_key(batch.key))} | {sent_at(batch)} | "
+            f"{_cell(batch.status)} | "
             f"{id_list(batch.outbox_ids)} | {number(batch.recipients)} | "
             f"{number(c.delivered)} | {number(c.not_delivered)} | {number(c.blacklisted)} | "
             f"{number(c.pending)} | {money(batch.cost)} |"
@@ -114,7 +121,7 @@ def _batches(report: Report) -> str:
         more = len(report.batches) - SHOWN_BATCHES
         rows.append(f"| | … and {more:,} more | | | | | | | | | |")
     notes = [
-        f"- `{short_key(b.key)}`: {_cell(b.note)}"
+        f"- {md_code(short_key(b.key))}: {_cell(b.note)}"
         + "".join(f" — «{_cell(c)}»" for c in b.reject_comments)
         for b in report.batches
         if b.note
@@ -133,7 +140,7 @@ def _failures(report: Report) -> str:
         "|---|---|---:|",
     ]
     rows += [
-        f"| {r.phone} | {status_name(r.status)} | {r.outbox_id} |"
+        f"| {_cell(mask_phone(r.phone))} | {_cell(status_name(r.status))} | {r.outbox_id} |"
         for r in failures[:SHOWN_FAILURES]
     ]
     if len(failures) > SHOWN_FAILURES:

@@ -19,6 +19,7 @@ from runner.report.model import Report, needs_attention
 from runner.report.render_html import render_html
 from runner.report.render_md import render_markdown
 from runner.report.words import status_name
+from runner.safe_text import csv_cell, one_line
 
 CSV_HEADER = ("recipient", "outbox_id", "status", "status_name", "parts")
 
@@ -49,13 +50,18 @@ def render_json(report: Report) -> str:
 
 
 def render_csv(report: Report) -> str:
-    """Every recipient of every outbox, in batch and page order."""
+    """Every recipient of every outbox, in batch and page order.
+
+    Values come from the API: a cell a spreadsheet would run as a formula
+    (``=HYPERLINK(…)``) is written as text (``safe_text.csv_cell``).
+    """
     out = io.StringIO()
     writer = csvlib.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for r in report.recipients:
         status = "" if r.status is None else str(r.status)
-        writer.writerow((r.phone, r.outbox_id, status, status_name(r.status), r.parts))
+        row = (r.phone, r.outbox_id, status, status_name(r.status), r.parts)
+        writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()
 
 
@@ -81,7 +87,7 @@ def summary_lines(report: Report) -> list[str]:
         )
     for batch in report.batches:
         if batch.note and (batch.lock_state != "sent" or batch.status != "in progress"):
-            lines.append(f"  batch {batch.key[:12]} {batch.status}: {batch.note}")
+            lines.append(one_line(f"  batch {batch.key[:12]} {batch.status}: {batch.note}"))
     if needs_attention(report):
         lines.append(
             "  needs attention: a batch was rejected, not paid for or failed, or is unresolved"
