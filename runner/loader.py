@@ -43,7 +43,7 @@ _STYLES = {None: "", "|": "|", ">": ">", "'": "'", '"': '"'}
 # A campaign is a few KB; these leave room for any real one and stop a hostile one early.
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 20
-MAX_VALUES = 50_000
+MAX_VALUES = 20_000
 MAX_DIGITS = 18
 _TOO_DEEP = f"values nest more than {MAX_DEPTH} levels deep; a campaign needs a few"
 _TOO_MANY = (
@@ -321,10 +321,9 @@ class _Builder:
         text: str = node.value
         tag: str = node.tag
         if tag != _STD + "str" and _too_large(text):
+            limit = f" (more than {MAX_DIGITS} digits)" if _INT.fullmatch(text) else ""
             self.error(
-                node,
-                f"the number {excerpt(text, 24)} is too large (more than {MAX_DIGITS} digits); "
-                "quote it if it is text",
+                node, f"the number {excerpt(text, 24)} is too large{limit}; quote it if it is text"
             )
             return text
         if tag == _PLAIN:

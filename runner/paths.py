@@ -33,7 +33,7 @@ def confinement_problem(path: Path, root: Path) -> str:
     except (OSError, RuntimeError):  # a symlink loop
         return "cannot be resolved (a symlink loop?)"
     if not inside:
-        how = "is a symlink to a file" if path.is_symlink() else "is"
+        how = "links" if path.is_symlink() else "is"
         return f"{how} outside the campaign's repository; keep data files inside it"
     try:
         mode = os.stat(resolved).st_mode

@@ -266,9 +266,9 @@ def _finalize(_context: Any, value: Any) -> Any:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         _charge(1 + _sized(value))
         return value
+    hint = " (use |join(', ') for a list)" if isinstance(value, (list, tuple)) else ""
     raise jinja2.TemplateRuntimeError(
-        f"{{{{ … }}}} printed {_kind(value)}, not text or a number"
-        + ("; use |join(', ') to print a list" if isinstance(value, (list, tuple)) else "")
+        f"{{{{ … }}}} printed {_kind(value)}, not text or a number{hint}"
     )
 
 

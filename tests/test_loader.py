@@ -162,7 +162,7 @@ def test_alias_bomb_is_refused_at_the_key_that_expands_it(tmp_path: Path) -> Non
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     assert _problems(tmp_path, "\n".join(lines) + "\n") == [
-        "c.yaml:5:1: more than 50,000 values (a YAML alias counts each time it is used); "
+        "c.yaml:5:1: more than 20,000 values (a YAML alias counts each time it is used); "
         "put long lists of numbers in a .csv or .txt file"
     ]
 
