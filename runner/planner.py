@@ -32,6 +32,7 @@ from runner.postal import audience_problems
 from runner.postal import notes as targeting_notes
 from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
 from runner.render import CompiledTemplate, compile_template
+from runner.safe_text import excerpt
 from runner.schedule import api_time, resolve_schedule
 from runner.send_hours import plan_notes, scheduled_problem
 from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, spec_of
@@ -225,7 +226,11 @@ def _check_text(
     if campaign.type == "votp":
         if not VOTP_CODE.match(text):
             c.fail(
-                [template.violation(f"votp needs digits only, fewer than 15; got {text!r}{who}", 1)]
+                [
+                    template.violation(
+                        f"votp needs digits only, fewer than 15; got {excerpt(text)}{who}", 1
+                    )
+                ]
             )
         return
     if not text:

@@ -20,6 +20,7 @@ import jdatetime
 
 from runner.errors import InvalidCampaign
 from runner.models import Schedule
+from runner.safe_text import excerpt
 
 MIN_AHEAD = timedelta(minutes=5)
 MAX_MONTHS_AHEAD = 3
@@ -57,7 +58,8 @@ def resolve_schedule(schedule: Schedule, now: datetime) -> datetime:
         zone = tz(schedule.timezone)
     except ValueError:
         _fail(
-            schedule, f"unknown time zone {schedule.timezone!r}; use an IANA name like Asia/Tehran"
+            schedule,
+            f"unknown time zone {excerpt(schedule.timezone)}; use an IANA name like Asia/Tehran",
         )
     utc = _instant(schedule, at, _local_time(schedule, at), zone)
     shown = f"schedule.at {at} ({_utc(utc)})"
@@ -139,7 +141,7 @@ def _local_time(schedule: Schedule, at: str) -> datetime:
     if parsed is None:
         _fail(
             schedule,
-            f"schedule.at {schedule.at!r} is not a date and time; "
+            f"schedule.at {excerpt(schedule.at)} is not a date and time; "
             "write 'YYYY-MM-DD HH:MM', e.g. '1406-01-01 09:00'",
         )
     year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])

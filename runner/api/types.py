@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from runner.errors import ApiError
+from runner.safe_text import excerpt
 
 T = TypeVar("T")
 
@@ -126,7 +127,7 @@ class Account:
 
 
 def _unexpected(what: str, value: object) -> ApiError:
-    return ApiError(f"the API sent an unexpected {what}: {value!r}")
+    return ApiError(f"the API sent an unexpected {what}: {excerpt(value)}")
 
 
 def as_int(value: object, what: str) -> int:
