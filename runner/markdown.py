@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from runner.safe_text import one_line, printable
+from runner.safe_text import inert, one_line
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
 # start markup inline (emphasis, code, links, HTML, entities, tables, strikethrough).
@@ -36,7 +36,7 @@ def md_code(value: object) -> str:
 def md_fence(text: str, info: str = "text") -> str:
     """``text`` in a fenced code block whose fence is longer than any backtick run in it."""
     fence = "`" * max(3, _longest_run(text) + 1)
-    return f"{fence}{info}\n{printable(text)}\n{fence}"
+    return f"{fence}{info}\n{inert(text)}\n{fence}"
 
 
 def _longest_run(text: str) -> int:

@@ -28,7 +28,7 @@ from runner.datafile import (
 )
 from runner.errors import InvalidCampaign, Violation
 from runner.models import FileSource, InlineNumber, Recipient, RecipientStats, Source
-from runner.safe_text import clip, excerpt
+from runner.safe_text import excerpt, printable
 
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits → ASCII; separators and the
 # invisible bidi marks that copy-paste from RTL text carries → removed.
@@ -306,7 +306,7 @@ def _no_column(source: FileSource, header: list[str]) -> str:
     name = source.path.name
     if not any(header):
         return f"{name} is empty: a .csv file needs a header row naming its columns"
-    columns = ", ".join(clip(h, 40) for h in header[:20]) + (", …" if len(header) > 20 else "")
+    columns = ", ".join(printable(h, 40) for h in header[:20]) + (", …" if len(header) > 20 else "")
     return f"{name} has no column {excerpt(source.phone_column)} (columns: {columns})"
 
 

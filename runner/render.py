@@ -21,7 +21,7 @@ from jinja2.exceptions import SecurityError
 
 from runner.errors import InvalidCampaign, Violation
 from runner.models import Template
-from runner.safe_text import clip
+from runner.safe_text import printable
 from runner.template_env import REFUSED_TAGS, BoundedEnvironment, bound_ast, budgeted
 
 _ENV = BoundedEnvironment()
@@ -58,12 +58,12 @@ class CompiledTemplate:
         except MemoryError as err:
             raise self._failed(err, "the template needs too much memory", who) from None
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
-            raise self._failed(err, clip(str(err), 200), who) from err
+            raise self._failed(err, printable(str(err), 200), who) from err
 
     def _failed(self, err: BaseException, message: str, who: str) -> InvalidCampaign:
         line = _template_line(err.__traceback__)
         if message == "refused: ":
-            message += clip(str(err), 200)
+            message += printable(str(err), 200)
         message = f"{message}{_for(who)} (template line {line})"
         return InvalidCampaign([self.violation(message, line)])
 
@@ -124,7 +124,8 @@ def compile_template(template: Template) -> CompiledTemplate:
         compiled = _ENV.from_string(ast)
     except jinja2.TemplateSyntaxError as err:
         line = err.lineno or 1
-        message = f"template syntax error: {clip(err.message or '', 200)} (template line {line})"
+        reason = printable(err.message or "", 200)
+        message = f"template syntax error: {reason} (template line {line})"
         raise InvalidCampaign([template_violation(template, message, line)]) from err
     except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError) as err:
         message = f"the template cannot be read: {_cannot_parse(err)}"

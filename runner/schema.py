@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from runner.errors import RunnerError, Violation
 from runner.loader import Document
-from runner.safe_text import clip, excerpt
+from runner.safe_text import excerpt, printable
 
 SCHEMA_NAME = "campaign.schema.json"
 
@@ -122,7 +122,7 @@ def _name(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            key = clip(part, 40)  # keys under vars are the user's own, of any length
+            key = printable(part, 40)  # keys under vars are the user's own, of any length
             text += f".{key}" if text else key
     return text
 
@@ -279,7 +279,7 @@ def _range(doc: Document, error: ValidationError, path: JsonPath) -> list[Violat
 
 def _generic(doc: Document, error: ValidationError, path: JsonPath) -> list[Violation]:
     prefix = f"'{_name(path)}': " if path else ""
-    return [_at(doc, path, prefix + clip(error.message, 200))]
+    return [_at(doc, path, prefix + printable(error.message, 200))]
 
 
 _EXPLAINERS: dict[str, _Explainer] = {

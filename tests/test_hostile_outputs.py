@@ -96,7 +96,7 @@ def test_api_answers_with_terminal_escapes_are_shown_inert(tmp_path: Path) -> No
     )
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "\\x1b[2J\\x1b]0;pwned\\x07 شماره فرستنده نامعتبر است" in result.stderr
+    assert "?[2J?]0;pwned? شماره فرستنده نامعتبر است" in result.stderr
 
 
 @pytest.fixture
@@ -141,4 +141,4 @@ def test_report_summary_lines_show_api_text_inert(hostile_report: Report) -> Non
     broken = replace(hostile_report.batches[0], lock_state="failed", error=HOSTILE)
     lines = summary_lines(replace(hostile_report, batches=(broken,)))
     assert all(not CONTROL.search(line) for line in lines)
-    assert any("\\x1b[31m" in line for line in lines)
+    assert any('`x` =HYPERLINK("http://evil")?[31m' in line for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runner.markdown import md_code, md_fence, md_text
-from runner.safe_text import clip, csv_cell, excerpt, mask_phone, one_line, printable
+from runner.safe_text import csv_cell, excerpt, inert, mask_phone, one_line, printable
 
 
 def test_an_excerpt_is_short_quoted_and_says_how_long_the_value_was() -> None:
@@ -14,14 +14,14 @@ def test_an_excerpt_is_short_quoted_and_says_how_long_the_value_was() -> None:
     assert excerpt("\x1b[31mred") == "'\\x1b[31mred'"
 
 
-def test_control_characters_are_shown_not_sent_to_the_terminal() -> None:
-    assert printable("a\x1b[2Jb\x07c\x9bd\te\nf") == "a\\x1b[2Jb\\x07c\\x9bd\te\nf"
-    assert one_line("x\nPlan: 0 batch(es)\r\ny") == "x\\nPlan: 0 batch(es)\\ny"
-    assert printable("نوروز\u200cمبارک") == "نوروز\u200cمبارک"  # Persian's ZWNJ is text
+def test_control_characters_never_reach_the_terminal() -> None:
+    assert inert("a\x1b[2Jb\x07c\x9bd\te\nf\u202eg") == "a?[2Jb?c?d\te\nf?g"
+    assert one_line("x\nPlan: 0 batch(es)\r\ny") == "x Plan: 0 batch(es)  y"
+    assert inert("نوروز\u200cمبارک") == "نوروز\u200cمبارک"  # Persian's ZWNJ is text
 
 
-def test_clip_keeps_library_messages_to_one_short_line() -> None:
-    assert clip("a\nb" + "c" * 400, 10) == "a\\nbccccc…"
+def test_printable_keeps_a_message_to_one_short_line() -> None:
+    assert printable("a\nb" + "c" * 400, 10) == "a bcccccc…"
 
 
 @pytest.mark.parametrize(
@@ -47,8 +47,7 @@ def test_phone_numbers_are_masked_but_still_told_apart() -> None:
 
 def test_markdown_text_is_inert_and_on_one_line() -> None:
     assert md_text("<img src=x onerror=alert(1)> @team\n`x` peer_to_peer _em_ a|b") == (
-        # the line break shows as "\n" once rendered: its backslash is escaped too
-        "\\<img src=x onerror=alert(1)\\> @\u200bteam\\\\n\\`x\\` peer_to_peer \\_em\\_ a\\|b"
+        "\\<img src=x onerror=alert(1)\\> @\u200bteam \\`x\\` peer_to_peer \\_em\\_ a\\|b"
     )
 
 

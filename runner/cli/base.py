@@ -33,7 +33,7 @@ from runner.limits import recipient_problems
 from runner.loader import MAX_BYTES
 from runner.models import CampaignPlan
 from runner.paths import is_regular_inside, repository_root
-from runner.safe_text import excerpt, one_line, printable
+from runner.safe_text import excerpt, inert, one_line
 from runner.show import write_json, write_markdown, write_text
 
 T = TypeVar("T")
@@ -177,7 +177,7 @@ def print_error(err: RunnerError, note: str = "nothing was sent") -> None:
         click.echo(f"error: {_count(len(err.violations), 'problem')}{ending}", err=True)
         return
     hint = getattr(err, "hint", "")
-    click.echo(printable(f"error: {err}" + (f"\nhint: {hint}" if hint else "")), err=True)
+    click.echo(inert(f"error: {err}" + (f"\nhint: {hint}" if hint else "")), err=True)
 
 
 def _count(n: int, noun: str) -> str:

@@ -42,7 +42,7 @@ from runner.errors import ConfirmationRefused
 from runner.executor import Progress, SendSeams
 from runner.models import CampaignPlan
 from runner.pricing import Estimate
-from runner.safe_text import printable
+from runner.safe_text import inert
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
 from runner.show import FORMAT_VERSION, shown_path
 from runner.trial import run_test_send
@@ -297,4 +297,4 @@ def _test_send(
         return click.confirm(summary, default=False)
 
     for line in run_test_send(path, numbers, client, now=app.now(), confirm=confirm):
-        click.echo(printable(line))
+        click.echo(inert(line))
