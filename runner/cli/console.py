@@ -147,7 +147,7 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
                 f"{NEXT_RUN[record.state]}"
             )
         )
-    lines.extend(str(rejection) for rejection in dict.fromkeys(outcome.rejections))
+    lines.extend(one_line(str(rejection)) for rejection in dict.fromkeys(outcome.rejections))
     if outcome.stop_reason:
         lines.append(one_line(f"{name}: stopped sending: {outcome.stop_reason}"))
     elif outcome.unresolved or outcome.failed:
