@@ -36,33 +36,21 @@ def new_campaign(name: str, sending_type: str, folder: Path, *, root: Path) -> W
     ``root`` is the working directory: ``root/schemas/campaign.schema.json`` is what the
     ``$schema`` line points at. Raises ``InputError`` for a bad name or an existing file.
     """
-    if not NAME.fullmatch(name):
-        raise InputError(
-            f"{name!r} is not a campaign name: use lowercase letters, digits, '.', '_' and "
-            "'-', starting with a letter or digit, at most 100 characters (e.g. nowruz-1406)"
-        )
     skeleton = SKELETONS[sending_type]
     campaign = folder / f"{name}.yaml"
     data = folder / "data" / f"{name}.{skeleton.data_suffix}"
-    for path in (campaign, data):
-        if path.exists():
-            raise InputError(
-                f"{path} already exists; ippanel-run new never overwrites a file: "
-                "choose another name, or move the file away"
-            )
+    _refuse(name, (campaign, data))
     schema = root / "schemas" / "campaign.schema.json"
-    text = (HEAD + skeleton.body + "\n" + EXCLUDE + "\n" + SCHEDULE).replace(
-        "<SCHEMA>", Path(os.path.relpath(schema, folder)).as_posix()
-    )
-    for token, value in (
-        ("<SUMMARY>", skeleton.summary),
-        ("<TYPE>", sending_type),
-        ("<NAME>", name),
-        ("<DIR>", Path(os.path.relpath(folder, root)).as_posix()),
-        ("<PATH>", Path(os.path.relpath(campaign, root)).as_posix()),
-        ("<DATA>", data.relative_to(folder).as_posix()),
-    ):
-        text = text.replace(token, value)
+    values = {
+        "<SCHEMA>": Path(os.path.relpath(schema, folder)).as_posix(),
+        "<SUMMARY>": skeleton.summary,
+        "<TYPE>": sending_type,
+        "<NAME>": name,
+        "<DIR>": Path(os.path.relpath(folder, root)).as_posix(),
+        "<PATH>": Path(os.path.relpath(campaign, root)).as_posix(),
+        "<DATA>": data.relative_to(folder).as_posix(),
+    }
+    text = _fill(HEAD + skeleton.body + "\n" + EXCLUDE + "\n" + SCHEDULE, values)
     data.parent.mkdir(parents=True, exist_ok=True)
     _create(data, skeleton.data)
     _create(campaign, text)
@@ -72,6 +60,27 @@ def new_campaign(name: str, sending_type: str, folder: Path, *, root: Path) -> W
         _create(schema, schema_path().read_text(encoding="utf-8"))
         wrote_schema = schema
     return Written(campaign, data, wrote_schema)
+
+
+def _refuse(name: str, paths: tuple[Path, ...]) -> None:
+    """A name the schema would refuse, or a file that exists: ``InputError``."""
+    if not NAME.fullmatch(name):
+        raise InputError(
+            f"{name!r} is not a campaign name: use lowercase letters, digits, '.', '_' and "
+            "'-', starting with a letter or digit, at most 100 characters (e.g. nowruz-1406)"
+        )
+    for path in paths:
+        if path.exists():
+            raise InputError(
+                f"{path} already exists; ippanel-run new never overwrites a file: "
+                "choose another name, or move the file away"
+            )
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for token, value in values.items():
+        text = text.replace(token, value)
+    return text
 
 
 def _create(path: Path, text: str) -> None:

@@ -140,21 +140,9 @@ def _status(
         report=report,
         notes=(problem,) if problem else (),
     )
-    if lock.unresolved():
-        count = len(lock.unresolved())
-        return _with(
-            row,
-            "needs attention",
-            f"{count} batch(es) may or may not have gone out: "
-            "apply the campaign again to look them up",
-        )
-    if report is not None and report.needs_attention:
-        return _with(
-            row,
-            "needs attention",
-            "the last report found a rejected, unpaid or failed "
-            "batch: read it, or run `ippanel-run report` again",
-        )
+    trouble = _trouble(lock, report)
+    if trouble:
+        return _with(row, "needs attention", trouble)
     if not sent:
         return _not_sent(row, lock, problem)
     if report is not None and not report.outbox_ids >= lock.outbox_ids() - _cancelled_ids(lock):
@@ -167,6 +155,21 @@ def _status(
     if left:
         return _with(row, "partly sent", f"{left:,} recipient(s) left: apply the campaign again")
     return _sent(row, campaign, report, now)
+
+
+def _trouble(lock: Lock, report: ReportFacts | None) -> str:
+    """Why the campaign needs a person, or ""."""
+    if lock.unresolved():
+        return (
+            f"{len(lock.unresolved())} batch(es) may or may not have gone out: apply the "
+            "campaign again to look them up"
+        )
+    if report is not None and report.needs_attention:
+        return (
+            "the last report found a rejected, unpaid or failed batch: read it, or run "
+            "`ippanel-run report` again"
+        )
+    return ""
 
 
 def _not_sent(row: CampaignStatus, lock: Lock, problem: str) -> CampaignStatus:

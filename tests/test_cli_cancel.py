@@ -299,3 +299,24 @@ def test_an_api_without_the_cancel_endpoint_is_named_not_guessed(
     assert (in_repo / "campaigns/yalda-1405.lock.json").read_bytes() == before
     SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).set_api("current")
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]
+
+
+def test_the_report_lists_a_cancelled_batch_without_counting_it(
+    invoke: Invoke, in_repo: Path
+) -> None:
+    ids = applied(invoke, in_repo)
+    assert invoke("cancel", "--sandbox", YALDA).exit_code == 0
+
+    result = invoke("report", "--sandbox", "--format", "json", YALDA)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (batch,) = report["batches"]
+    assert (batch["status"], batch["outbox_ids"], batch["outboxes"]) == ("cancelled", ids, [])
+    assert batch["note"] == (
+        "cancelled before its send time, so nothing went out; apply plans it again"
+    )
+    assert report["totals"]["recipients"] == 0
+    assert not report["needs_attention"]
+    schema = json.loads((in_repo / "schemas/report.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(report)) == []

@@ -102,19 +102,24 @@ def status(
             refreshed = each_campaign(app, files, lambda path: (_refresh(app, client, path), None))
         code = max(c for c, _ in refreshed)
     rows = [campaign_status(path, app.now()) for path in files]
-    if fmt == "json":
-        document = {"format_version": FORMAT_VERSION, "campaigns": [r.to_json() for r in rows]}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        for line in table_lines(rows):
-            click.echo(line)
+    _print(rows, fmt)
     if any(r.state == "needs attention" for r in rows):
         code = max(code, 1)
     ctx.exit(code)
 
 
+def _print(rows: Sequence[CampaignStatus], fmt: str) -> None:
+    if fmt == "json":
+        document = {"format_version": FORMAT_VERSION, "campaigns": [r.to_json() for r in rows]}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    for line in table_lines(rows):
+        click.echo(line)
+
+
 def _refresh(app: AppContext, client: IPPanelClient, path: Path) -> int:
-    """Write a fresh report for a campaign that went out; nothing for the others."""
+    """Write a fresh report for a campaign that went out (asking the API only about what
+    its report cache does not hold for good); nothing for the others."""
     from runner import report as reports
 
     try:
@@ -124,7 +129,13 @@ def _refresh(app: AppContext, client: IPPanelClient, path: Path) -> int:
     lock = lockfile.load(campaign.lockfile_path, campaign.name)
     if not any(r.state == "sent" for r in lock.batches.values()):
         return 0
-    reports.write_report(reports.build_report(campaign, lock, client, now=app.now()))
+
+    def warn(message: str) -> None:
+        click.echo(f"{campaign.name}: warning: {message}", err=True)
+
+    cache = reports.cache_path(campaign.path)
+    result = reports.build_report(campaign, lock, client, now=app.now(), cache=cache, warn=warn)
+    reports.write_report(result)
     return 0
 
 

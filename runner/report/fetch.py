@@ -282,6 +282,7 @@ def _batch(record: BatchRecord, results: Mapping[int, OutboxResult]) -> BatchRes
         outboxes=outboxes,
         error=record.error,
         attempted_at=record.attempted_at,
+        recorded_ids=record.outbox_ids,
     )
 
 

@@ -131,10 +131,11 @@ class BatchResult:
     outboxes: tuple[OutboxResult, ...]
     error: str = ""
     attempted_at: int = 0  # when its request was made (unix seconds; 0 if unknown)
+    recorded_ids: tuple[int, ...] = ()  # the lockfile's ids (all a cancelled batch has)
 
     @property
     def outbox_ids(self) -> tuple[int, ...]:
-        return tuple(o.outbox_id for o in self.outboxes)
+        return tuple(o.outbox_id for o in self.outboxes) or self.recorded_ids
 
     @property
     def counts(self) -> Counts:
@@ -147,8 +148,8 @@ class BatchResult:
     @property
     def status(self) -> str:
         """One phrase for the batch: its outboxes' common state, or why there are none."""
-        if self.lock_state == "failed":
-            return "not sent"
+        if self.lock_state in ("failed", "cancelled"):
+            return {"failed": "not sent"}.get(self.lock_state, self.lock_state)
         if self.lock_state in ("sending", "unknown"):
             return "unresolved"
         if not self.outboxes:
@@ -163,6 +164,8 @@ class BatchResult:
         """What a reader should know or do about this batch; empty when nothing."""
         if self.lock_state == "failed":
             return f"the send failed and nothing went out{': ' + self.error if self.error else ''}"
+        if self.lock_state == "cancelled":
+            return "cancelled before its send time, so nothing went out; apply plans it again"
         if self.lock_state in ("sending", "unknown"):
             return (
                 f"lockfile state {self.lock_state}: the send may or may not have gone out; "
