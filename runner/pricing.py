@@ -67,7 +67,8 @@ def _estimate(plan: CampaignPlan, client: IPPanelClient) -> Estimate:
     credit = _optional(lambda: client.credit().credit, CREDIT, "the credit", warnings)
     campaign = plan.campaign
     if not spec_of(campaign.type).priced or not campaign.sender:
-        return Estimate(credit, None, f"IPPanel has no price quote for type {campaign.type}")
+        note = f"IPPanel has no price quote for type {campaign.type}"
+        return Estimate(credit, None, note, tuple(warnings))
     cost = _cost(plan, client, warnings)
     if cost is None:
         return Estimate(credit, None, f"the API has no {PRICE}", tuple(warnings))

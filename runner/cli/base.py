@@ -362,9 +362,30 @@ def endpoint(app: AppContext, *, sandbox: bool, api_url: str | None) -> Endpoint
         return Endpoint(base_url(app.env, api_url), app.transport, sandbox=False)
     from runner.sandbox import IN_PROCESS_BASE_URL, SandboxApp
 
-    click.echo("SANDBOX: using the built-in simulator; nothing real is sent.", err=True)
-    simulator = SandboxApp(SANDBOX_STATE, clock=app.now)
+    api = sandbox_api(app.env)
+    played = "" if api == "current" else f" ({api} API: {SANDBOX_APIS[api]})"
+    click.echo(f"SANDBOX{played}: using the built-in simulator; nothing real is sent.", err=True)
+    simulator = SandboxApp(SANDBOX_STATE, clock=app.now, api=api)
     return Endpoint(IN_PROCESS_BASE_URL, in_process_transport(simulator), sandbox=True)
+
+
+SANDBOX_API_ENV = "IPPANEL_SANDBOX_API"
+SANDBOX_APIS = {
+    "current": "every endpoint of the vendor's current documentation",
+    "original": "only the endpoints of the API document the project started from: no credit, "
+    "price quote, cancel, numbers, patterns, inbox or GET by_bulk",
+}
+
+
+def sandbox_api(env: Mapping[str, str]) -> str:
+    """Which API the sandbox plays: ``$IPPANEL_SANDBOX_API``, else ``current``."""
+    api = env.get(SANDBOX_API_ENV) or "current"
+    if api not in SANDBOX_APIS:
+        raise InputError(
+            f"{SANDBOX_API_ENV}={api!r} is not a sandbox API; use one of: "
+            + ", ".join(SANDBOX_APIS)
+        )
+    return api
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli.base import cli, debug_option
+from runner.cli.base import SANDBOX_API_ENV, SANDBOX_APIS, cli, debug_option
 
 
 @cli.command()
@@ -19,14 +19,31 @@ from runner.cli.base import cli, debug_option
     show_default=True,
     help="Folder for the simulator's SQLite state.",
 )
+@click.option(
+    "--api",
+    type=click.Choice(sorted(SANDBOX_APIS)),
+    envvar=SANDBOX_API_ENV,
+    default="current",
+    show_default=True,
+    help="Which API to play: the current documentation's, or only the original document's "
+    f"endpoints (the others answer 404) [env {SANDBOX_API_ENV}; --sandbox runs read it too].",
+)
 @debug_option
-def sandbox(port: int, state_dir: Path) -> None:
-    """Serve the built-in IPPanel simulator over HTTP on 127.0.0.1 until Ctrl-C."""
+def sandbox(port: int, state_dir: Path, api: str) -> None:
+    """Serve the built-in IPPanel simulator over HTTP on 127.0.0.1 until Ctrl-C.
+
+    \b
+    Examples:
+      ippanel-run sandbox --port 8585
+      ippanel-run sandbox --api original      only the original API document's endpoints
+      IPPANEL_SANDBOX_API=original ippanel-run --sandbox --yes campaigns/x.yaml
+    """
     from runner.sandbox import DEMO_API_KEY, SandboxApp
     from runner.sandbox.server import serve
 
-    server = serve(SandboxApp(state_dir), port=port)
+    server = serve(SandboxApp(state_dir, api=api), port=port)
     click.echo(f"IPPanel sandbox listening on {server.base_url}")
+    click.echo(f"  API: {api} ({SANDBOX_APIS[api]})")
     click.echo(f"  export IPPANEL_BASE_URL={server.base_url}")
     click.echo(f"  export IPPANEL_API_KEY={DEMO_API_KEY}")
     click.echo(f"State: {state_dir}/ (delete it to start over). Nothing real is sent.", err=True)
