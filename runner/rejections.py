@@ -50,7 +50,7 @@ FIELDS: tuple[Field, ...] = (
     _field(r"(params\.(\d+\.)?)?recipients|other_recipients|files", "recipients", "the recipients"),
     _field(r"(params\.(?P<n>\d+)\.)?postal_code", "targeting.{n}", "the postal code"),
     _field(r"params\.(?P<n>\d+)\.(age_from|age_to)", "targeting.{n}", "the birth years"),
-    _field(r"params\.(?P<n>\d+)\.(mci|irancell|other)", "targeting.{n}", "an operator slice"),
+    _field(r"params\.(?P<n>\d+)\.(mci|irancell|other)(\..+)?", "targeting.{n}", "the operators"),
     _field(r"params\.(?P<n>\d+)\.(bank|gender)", "targeting.{n}", "the bank or gender filter"),
     _field(r"params\.(?P<name>[^.\d][^.]*)", "pattern.params.{name}", "a pattern parameter"),
     _field(r"params(\..*)?", "params", "the request's params"),
@@ -67,6 +67,19 @@ MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"متن پیام نباید بیشتر از (\d+) کاراکتر باشد", r"the text is over \1 characters"),
         (r"متن پیام نباید بیشتر از (\d+) بخش باشد", r"the text is over \1 SMS parts"),
         (r"تعداد گیرندگان نباید بیشتر از (\d+) باشد", r"more than \1 recipients in one request"),
+        (r"تعداد کل گیرندگان نباید بیشتر از (\d+) باشد", r"more than \1 recipients in all"),
+        (r"تعداد ردیف‌های فایل نباید بیشتر از (\d+) باشد", r"the file has more than \1 rows"),
+        (r"مقدار (.+) باید عدد صحیح نامنفی باشد", r"\1 must be a whole number, 0 or more"),
+        (r"مقدار (.+) باید عدد صحیح باشد", r"\1 must be a whole number"),
+        (r"مقدار (.+) نباید خالی باشد", r"\1 must not be empty"),
+        (r"ستون (.+) در سطر اول فایل یافت نشد", r"the file's first row has no \1 column"),
+        (r"فایل باید فقط یک ستون", "the file must have that one column only"),
+        (r"نوع ارسال پشتیبانی نمی‌شود", "this API does not support the sending type"),
+        (r"گیرندگان دیگر باید آرایه باشند", "other_recipients must be a list"),
+        (r"الگو غیرفعال است", "the pattern is inactive"),
+        (r"الگو هنوز تایید نشده است", "the pattern is not approved yet"),
+        (r"محتوای پیام مجاز نیست", "the message content is not allowed"),
+        (r"اعتبار ناکافی", "not enough credit"),
         (r"فقط یک گیرنده مجاز است", "only one recipient is allowed"),
         (r"زمان ارسال باید حداقل", "the send time must be at least 5 minutes ahead"),
         (r"زمان ارسال نباید بیشتر از", "the send time must be at most 3 months ahead"),
@@ -83,6 +96,18 @@ MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"الگو یافت نشد", "no such pattern in the account"),
     )
 )
+
+
+# The API's Persian names of request fields, as its "X is required" messages use them.
+LABELS = {
+    "شماره فرستنده": "the sender line",
+    "نوع ارسال": "the sending type",
+    "کد الگو": "the pattern code",
+    "گیرندگان": "the recipients",
+    "پارامترها": "params",
+    "فایل ها": "the file",
+    "پیام": "the message",
+}
 
 
 def explain(err: ApiError, campaign: Campaign, body: Mapping[str, Any]) -> list[Violation]:
@@ -115,7 +140,7 @@ def _match(api_field: str) -> Field | None:
 def _sentence(api_field: str, field: Field | None, messages: list[str]) -> str:
     key = _key(api_field, field)
     what = field.what if field else f"the request field {api_field}"
-    english = "; ".join(filter(None, (_english(m) for m in messages)))
+    english = "; ".join(filter(None, (in_english(m) for m in messages)))
     original = " / ".join(f"«{m}»" for m in messages)
     named = f", field {api_field}" if api_field else ""
     reading = f": {english}" if english else ""
@@ -133,11 +158,15 @@ def _key(api_field: str, field: Field | None) -> str:
         return field.key.split(".{")[0]
 
 
-def _english(message: str) -> str:
+def in_english(message: str) -> str:
+    """An English reading of one of the API's Persian messages; "" when none is known."""
     for persian, english in MESSAGES:
         found = persian.search(message)
         if found:
-            return found.expand(english)
+            reading = found.expand(english)
+            for label, name in LABELS.items():
+                reading = reading.replace(label, name)
+            return reading
     return ""  # no English reading known: the API's own words follow
 
 

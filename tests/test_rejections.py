@@ -20,7 +20,7 @@ from helpers import NOW, REPO
 from runner.cli import AppContext, cli
 from runner.errors import ApiValidationError
 from runner.models import Campaign, Limits, Location
-from runner.rejections import FIELDS, explain
+from runner.rejections import FIELDS, explain, in_english
 
 DATA = REPO / "tests" / "data" / "rejections"
 CASES = sorted(DATA.glob("*.yaml"))
@@ -103,6 +103,7 @@ def test_the_original_persian_text_is_always_shown_beside_the_english() -> None:
         ("postal_code", "targeting.{n}"),
         ("params.1.age_to", "targeting.{n}"),
         ("params.0.other", "targeting.{n}"),
+        ("params.0.mci.size", "targeting.{n}"),
         ("params.0.gender", "targeting.{n}"),
         ("sending_type", "type"),
     ],
@@ -110,3 +111,26 @@ def test_the_original_persian_text_is_always_shown_beside_the_english() -> None:
 def test_one_table_maps_every_api_field_to_a_campaign_key(api_field: str, key: str) -> None:
     field = next(f for f in FIELDS if f.pattern.fullmatch(api_field))
     assert field.key == key
+
+
+@pytest.mark.parametrize(
+    ("persian", "english"),
+    [
+        ("شماره فرستنده نامعتبر است", "this line is not one of the account's sender numbers"),
+        ("شماره گیرنده نامعتبر است: +447911123456", "the recipient number is not valid"),
+        ("ردیف 4: شماره گیرنده نامعتبر است: 0912", "the recipient number is not valid"),
+        ("تکمیل گزینه پیام الزامی است", "the message is required"),
+        ("تکمیل گزینه code الزامی است", "code is required"),
+        ("متن پیام نباید بیشتر از 20 بخش باشد", "the text is over 20 SMS parts"),
+        ("تعداد گیرندگان نباید بیشتر از 1000 باشد", "more than 1000 recipients in one request"),
+        ("تعداد کل گیرندگان نباید بیشتر از 1000000 باشد", "more than 1000000 recipients in all"),
+        ("مقدار size باید عدد صحیح نامنفی باشد", "size must be a whole number, 0 or more"),
+        ("سال تولد باید بین ۱۳۰۰ و ۱۴۱۰ باشد", "birth years must be between 1300 and 1410"),
+        ("کد پستی نامعتبر است", "the postal code is not valid"),
+        ("نوع ارسال پشتیبانی نمی‌شود", "this API does not support the sending type"),
+        ("الگو غیرفعال است", "the pattern is inactive"),
+        ("چیزی که هیچ‌کس نمی‌داند", ""),
+    ],
+)
+def test_the_apis_persian_messages_have_an_english_reading(persian: str, english: str) -> None:
+    assert in_english(persian) == english
