@@ -19,6 +19,7 @@ from runner.errors import ConfirmationRefused, InputError
 from runner.models import Batch, Campaign, SendingType
 from runner.planner import build_plan, request_body
 from runner.recipients import InvalidNumber, normalize_phone
+from runner.send_hours import window_of
 from runner.sending_types import spec_of
 
 
@@ -66,6 +67,13 @@ def run_test_send(
     if not confirm(question):
         raise ConfirmationRefused(f"{path}: test send not confirmed; nothing was sent")
     lines = []
+    window = window_of(campaign)
+    if window is not None and not window.contains(now):
+        # One message, so no refusal; but the user should not wait for it at night.
+        lines.append(
+            f"note: this test goes out outside send_hours {window.text} (Tehran time): an MCI "
+            "number may not get a promotional SMS now, and it is still charged"
+        )
     for body in trial_bodies(campaign, first, phones):
         to = body.get("recipients") or body["params"]["recipients"]
         ids = ", ".join(str(i) for i in client.send(body).outbox_ids)

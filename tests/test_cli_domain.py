@@ -212,3 +212,28 @@ def test_interactive_login_with_sandbox_goes_to_the_simulator_and_keeps_the_real
     assert logout.exit_code == 0, logout.output
     assert not (workdir / ".ippanel-sandbox/login/token.json").exists()
     assert real.read_text(encoding="utf-8") == '{"token": "real-one"}'
+
+
+def test_a_test_send_at_night_goes_out_with_a_note(
+    invoke: Invoke, workdir: Path, clock: FakeClock
+) -> None:
+    clock.current = NIGHT
+    result = invoke("--sandbox", "--yes", "--test-to", "09125550000", P2P)
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: this test goes out outside send_hours 08:00-22:00 (Tehran time): an MCI number "
+        "may not get a promotional SMS now, and it is still charged"
+    ) in result.stdout
+    assert "TEST SEND nowruz-discount → +989125550000" in result.stdout
+
+
+def test_a_test_send_to_a_foreign_number_is_refused(invoke: Invoke, workdir: Path) -> None:
+    result = invoke("--sandbox", "--yes", "--test-to", "+447911123456", P2P)
+    assert result.exit_code == 2
+    assert "--test-to +447911123456: a foreign number (+44, United Kingdom)" in result.stderr
+    assert (
+        not (workdir / ".ippanel-sandbox").exists()
+        or not SandboxApp(
+            workdir / ".ippanel-sandbox", clock=lambda: NOW
+        ).store.committed_messages()
+    )
