@@ -121,6 +121,6 @@ def test_the_sandbox_command_serves_the_api_asked_for(
     monkeypatch.setattr(runner.sandbox.server, "serve", serve)
     result = invoke("sandbox", "--state", str(tmp_path / "state"), *args)
     assert result.exit_code == 0, result.output
-    assert f"  API: {api} (" in result.stdout
+    assert f"API: {api} (" in result.stderr
     (app,) = apps
     assert app.api == api

@@ -8,14 +8,13 @@ arguments to the pipeline; errors become exit codes in exactly one place
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import shlex
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,9 +23,16 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from runner import __version__, lockfile
-from runner.api.client import IPPanelClient, in_process_transport
-from runner.api.credentials import base_url, resolve_credential
 from runner.campaign import load_campaign
+from runner.cli.connect import (
+    SANDBOX_API_ENV,
+    SANDBOX_APIS,
+    SANDBOX_STATE,
+    api_url_option,
+    endpoint,
+    open_client,
+    sandbox_option,
+)
 from runner.diff import diff
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
 from runner.limits import recipient_problems
@@ -35,6 +41,32 @@ from runner.models import CampaignPlan
 from runner.paths import is_regular_inside, repository_root
 from runner.safe_text import excerpt, inert, one_line
 from runner.show import write_json, write_markdown, write_text
+
+# Every command module imports its shared parts from here, the API connection's too.
+__all__ = [
+    "SANDBOX_APIS",
+    "SANDBOX_API_ENV",
+    "SANDBOX_STATE",
+    "AppContext",
+    "allow_over_limit_option",
+    "api_url_option",
+    "app_of",
+    "campaign_files",
+    "cli",
+    "command_line",
+    "debug_option",
+    "each_campaign",
+    "endpoint",
+    "exit_code_for",
+    "format_option",
+    "open_client",
+    "paths_argument",
+    "plan_all",
+    "print_error",
+    "print_plans",
+    "sandbox_option",
+    "skip_invalid_option",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -330,79 +362,6 @@ def plan_all(
 
 def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
     FORMATS[fmt](plans, out)
-
-
-sandbox_option = click.option(
-    "--sandbox",
-    is_flag=True,
-    help="Use the built-in IPPanel simulator (state in .ippanel-sandbox/); nothing real is sent.",
-)
-api_url_option = click.option(
-    "--api-url",
-    metavar="URL",
-    help="IPPanel API base URL [env IPPANEL_BASE_URL; default https://edge.ippanel.com/v1].",
-)
-
-
-SANDBOX_STATE = Path(".ippanel-sandbox")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where API calls go: a base URL and, for the sandbox, its in-process transport."""
-
-    base_url: str
-    transport: Any
-    sandbox: bool
-
-
-def endpoint(app: AppContext, *, sandbox: bool, api_url: str | None) -> Endpoint:
-    """The in-process sandbox (announced on stderr), or the real API the options name."""
-    if not sandbox:
-        return Endpoint(base_url(app.env, api_url), app.transport, sandbox=False)
-    from runner.sandbox import IN_PROCESS_BASE_URL, SandboxApp
-
-    api = sandbox_api(app.env)
-    played = "" if api == "current" else f" ({api} API: {SANDBOX_APIS[api]})"
-    click.echo(f"SANDBOX{played}: using the built-in simulator; nothing real is sent.", err=True)
-    simulator = SandboxApp(SANDBOX_STATE, clock=app.now, api=api)
-    return Endpoint(IN_PROCESS_BASE_URL, in_process_transport(simulator), sandbox=True)
-
-
-SANDBOX_API_ENV = "IPPANEL_SANDBOX_API"
-SANDBOX_APIS = {
-    "current": "every endpoint of the vendor's current documentation",
-    "original": "only the endpoints of the API document the project started from: no credit, "
-    "price quote, cancel, numbers, patterns, inbox or GET by_bulk",
-}
-
-
-def sandbox_api(env: Mapping[str, str]) -> str:
-    """Which API the sandbox plays: ``$IPPANEL_SANDBOX_API``, else ``current``."""
-    api = env.get(SANDBOX_API_ENV) or "current"
-    if api not in SANDBOX_APIS:
-        raise InputError(
-            f"{SANDBOX_API_ENV}={api!r} is not a sandbox API; use one of: "
-            + ", ".join(SANDBOX_APIS)
-        )
-    return api
-
-
-@contextlib.contextmanager
-def open_client(app: AppContext, *, sandbox: bool, api_url: str | None) -> Iterator[IPPanelClient]:
-    """The API client: the in-process sandbox, or the real API with the user's credential."""
-    target = endpoint(app, sandbox=sandbox, api_url=api_url)
-    if target.sandbox:
-        from runner.sandbox import DEMO_API_KEY
-
-        credential = DEMO_API_KEY
-    else:
-        now = lambda: app.now().timestamp()  # noqa: E731
-        credential = resolve_credential(app.env, api_url=target.base_url, now=now).value
-    with IPPanelClient(
-        credential, base_url=target.base_url, transport=target.transport, sleep=app.sleep
-    ) as client:
-        yield client
 
 
 def command_line() -> str:

@@ -43,9 +43,9 @@ def sandbox(port: int, state_dir: Path, api: str) -> None:
 
     server = serve(SandboxApp(state_dir, api=api), port=port)
     click.echo(f"IPPanel sandbox listening on {server.base_url}")
-    click.echo(f"  API: {api} ({SANDBOX_APIS[api]})")
     click.echo(f"  export IPPANEL_BASE_URL={server.base_url}")
     click.echo(f"  export IPPANEL_API_KEY={DEMO_API_KEY}")
+    click.echo(f"API: {api} ({SANDBOX_APIS[api]})", err=True)
     click.echo(f"State: {state_dir}/ (delete it to start over). Nothing real is sent.", err=True)
     try:
         server.serve_forever()
