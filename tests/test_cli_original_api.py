@@ -96,6 +96,18 @@ def test_an_unknown_sandbox_api_is_a_clear_usage_error(invoke: Invoke, workdir: 
     assert committed(workdir) == 0
 
 
+def test_the_sandbox_keeps_playing_the_api_chosen_until_switched_back(
+    invoke: Invoke, workdir: Path
+) -> None:
+    campaign = "examples/peer_to_peer/nowruz-discount.yaml"
+    assert invoke("plan", "--sandbox", campaign, env=ORIGINAL).exit_code == 0
+    kept = invoke("plan", "--sandbox", campaign)
+    assert kept.stderr.startswith("SANDBOX (original API: ")
+    back = invoke("plan", "--sandbox", campaign, env={"IPPANEL_SANDBOX_API": "current"})
+    assert back.stderr.startswith("SANDBOX: using the built-in simulator")
+    assert MISSING_CREDIT not in back.stderr
+
+
 class _Served:
     """Stands in for the HTTP server: records the app, then stops as Ctrl-C would."""
 

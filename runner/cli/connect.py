@@ -3,7 +3,8 @@
 ``open_client`` is how every command that reaches the API gets its client: with
 ``--sandbox`` the simulator in ``.ippanel-sandbox/`` and its demo key (announced on
 stderr), else the base URL and credential the options and environment name.
-``$IPPANEL_SANDBOX_API`` picks the API the sandbox plays (``current`` or ``original``).
+``$IPPANEL_SANDBOX_API`` switches the API the sandbox plays (``current`` or
+``original``); the sandbox's state keeps the choice until it is switched back.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def endpoint(app: AppContext, *, sandbox: bool, api_url: str | None) -> Endpoint
         return Endpoint(base_url(app.env, api_url), app.transport, sandbox=False)
     from runner.sandbox import IN_PROCESS_BASE_URL, SandboxApp
 
-    api = sandbox_api(app.env)
+    simulator = SandboxApp(SANDBOX_STATE, clock=app.now, api=sandbox_api(app.env))
+    api = simulator.api  # asked for, or as the sandbox's state keeps it
     played = "" if api == "current" else f" ({api} API: {SANDBOX_APIS[api]})"
     click.echo(f"SANDBOX{played}: using the built-in simulator; nothing real is sent.", err=True)
-    simulator = SandboxApp(SANDBOX_STATE, clock=app.now, api=api)
     return Endpoint(IN_PROCESS_BASE_URL, in_process_transport(simulator), sandbox=True)
 
 
@@ -68,10 +69,10 @@ SANDBOX_APIS = {
 }
 
 
-def sandbox_api(env: Mapping[str, str]) -> str:
-    """Which API the sandbox plays: ``$IPPANEL_SANDBOX_API``, else ``current``."""
-    api = env.get(SANDBOX_API_ENV) or "current"
-    if api not in SANDBOX_APIS:
+def sandbox_api(env: Mapping[str, str]) -> str | None:
+    """The API ``$IPPANEL_SANDBOX_API`` asks the sandbox to play; None keeps what it plays."""
+    api = env.get(SANDBOX_API_ENV) or None
+    if api is not None and api not in SANDBOX_APIS:
         raise InputError(
             f"{SANDBOX_API_ENV}={api!r} is not a sandbox API; use one of: "
             + ", ".join(SANDBOX_APIS)

@@ -23,13 +23,12 @@ from runner.cli.base import SANDBOX_API_ENV, SANDBOX_APIS, cli, debug_option
     "--api",
     type=click.Choice(sorted(SANDBOX_APIS)),
     envvar=SANDBOX_API_ENV,
-    default="current",
-    show_default=True,
     help="Which API to play: the current documentation's, or only the original document's "
-    f"endpoints (the others answer 404) [env {SANDBOX_API_ENV}; --sandbox runs read it too].",
+    "endpoints (the others answer 404). The state keeps it until switched back (fresh: "
+    f"current) [env {SANDBOX_API_ENV}; --sandbox runs read it too].",
 )
 @debug_option
-def sandbox(port: int, state_dir: Path, api: str) -> None:
+def sandbox(port: int, state_dir: Path, api: str | None) -> None:
     """Serve the built-in IPPanel simulator over HTTP on 127.0.0.1 until Ctrl-C.
 
     \b
@@ -41,7 +40,9 @@ def sandbox(port: int, state_dir: Path, api: str) -> None:
     from runner.sandbox import DEMO_API_KEY, SandboxApp
     from runner.sandbox.server import serve
 
-    server = serve(SandboxApp(state_dir, api=api), port=port)
+    simulator = SandboxApp(state_dir, api=api)
+    api = simulator.api
+    server = serve(simulator, port=port)
     click.echo(f"IPPanel sandbox listening on {server.base_url}")
     click.echo(f"  export IPPANEL_BASE_URL={server.base_url}")
     click.echo(f"  export IPPANEL_API_KEY={DEMO_API_KEY}")
