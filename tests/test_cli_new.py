@@ -96,3 +96,11 @@ def test_a_name_the_schema_refuses_is_a_usage_error(invoke: Invoke, empty: Path,
 
 def test_new_help_has_examples(invoke: Invoke) -> None:
     assert "Examples:\n    ippanel-run new spring-sale\n" in invoke("new", "--help").stdout
+
+
+def test_init_suggests_new(invoke: Invoke, empty: Path) -> None:
+    result = invoke("init")
+    assert result.exit_code == 2
+    assert "'init' is neither a command nor an existing file or folder (did you mean 'new'?)" in (
+        result.stderr
+    )

@@ -157,3 +157,8 @@ def test_an_api_without_an_inbox_says_so(account: Account) -> None:
     result = account.run("replies", REMINDERS)
     assert result.exit_code == 1
     assert "this API has no inbox to read replies from" in result.stderr
+
+
+def test_replies_help_has_examples(invoke: Invoke) -> None:
+    text = invoke("replies", "--help").stdout
+    assert "Examples:\n    ippanel-run replies campaigns/spring-sale.yaml\n" in text

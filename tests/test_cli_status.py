@@ -124,3 +124,7 @@ def test_status_of_a_missing_folder_is_a_usage_error(invoke: Invoke, tmp_path: P
     result = invoke("status", str(tmp_path / "nowhere"))
     assert result.exit_code == 2
     assert "does not exist; name the folder that holds your campaigns" in result.stderr
+
+
+def test_status_help_has_examples(invoke: Invoke) -> None:
+    assert "Examples:\n    ippanel-run status\n" in invoke("status", "--help").stdout

@@ -98,6 +98,18 @@ EXIT_BUG = 3
 SHOWN_VIOLATIONS = 100
 
 
+# Words other tools use for our commands: ``ippanel-run init`` suggests ``new``.
+SYNONYMS = {
+    "init": "new",
+    "create": "new",
+    "list": "status",
+    "ls": "status",
+    "stop": "cancel",
+    "abort": "cancel",
+    "inbox": "replies",
+}
+
+
 class Cli(click.Group):
     """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes.
 
@@ -131,6 +143,8 @@ class Cli(click.Group):
 
     def _not_found(self, word: str) -> str:
         close = difflib.get_close_matches(word, list(self.commands), n=1, cutoff=0.6)
+        if word.lower() in SYNONYMS:
+            close = [SYNONYMS[word.lower()]]
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return (
             f"{excerpt(word)} is neither a command nor an existing file or folder{hint}; "
@@ -294,6 +308,9 @@ def cli(ctx: click.Context) -> None:
     ippanel-run CAMPAIGN...             plan, confirm, send, write the lockfile
     ippanel-run --dry-run CAMPAIGN...   show the plan only; nothing is sent
     ippanel-run validate PATH...        check files and folders; no network
+    ippanel-run new NAME                start a campaign that validates as written
+    ippanel-run status                  every campaign's state at a glance
+    ippanel-run cancel CAMPAIGN...      stop scheduled sends (until 5 minutes before)
     """
     app_of(ctx)
 
