@@ -15,22 +15,26 @@ the lockfile keeps it as sent, so its recipients are never sent to twice. Runnin
 ``cancel`` again settles it. Decisions are saved when the run ends, even when it is
 interrupted; a run killed before that leaves the lockfile saying ``sent``, which
 under-sends rather than double-sends, and the next ``cancel`` finds the outboxes
-cancelled.
+cancelled. One outbox's look-up and cancel are ``runner.cancel_outbox``'s.
+
+A campaign file being fixed may not validate: its name then comes from its lockfile,
+so the send can still be stopped.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
 
 from runner.api.client import IPPanelClient
-from runner.api.types import OutboxRow
 from runner.campaign import load_campaign
-from runner.errors import ApiError, InputError, TransportError
+from runner.cancel_outbox import SETTLED, OutboxOutcome, Outcome, cancel_outbox
+from runner.errors import InputError
 from runner.lockfile import (
     BatchRecord,
     Journal,
@@ -41,34 +45,9 @@ from runner.lockfile import (
     load,
     save,
 )
-from runner.models import Campaign
 from runner.reconcile import reconcile
-from runner.schedule import cancel_deadline, describe
 
-CANCELLED_STATE = 7
-# Outbox states after which nothing can be cancelled any more (sent, rejected, …).
-FINAL_STATES = frozenset({3, 4, 6, 8, 9})
-STATE_WORDS = {
-    3: "was rejected by review (nothing went out)",
-    4: "had invalid recipients (nothing went out)",
-    6: "was already sent",
-    8: "ran out of credit (nothing went out)",
-    9: "failed in the system (nothing went out)",
-}
-
-Outcome = Literal["cancelled", "would cancel", "already cancelled", "not cancelled", "unknown"]
-# Outcomes that leave nothing to do; anything else makes the command exit 1.
-SETTLED: frozenset[str] = frozenset({"cancelled", "would cancel", "already cancelled"})
-
-
-@dataclass(frozen=True)
-class OutboxOutcome:
-    """What became (or, in a dry run, would become) of one outbox."""
-
-    outbox_id: int
-    outcome: Outcome
-    detail: str
-    send_at: datetime | None = None
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -104,7 +83,7 @@ class BatchOutcome:
 class CancelResult:
     """Everything one ``cancel`` of one campaign found and did."""
 
-    campaign: Campaign
+    campaign: Target
     batches: tuple[BatchOutcome, ...]
     dry_run: bool
     unresolved: tuple[str, ...] = ()  # batch keys a dry run could not look up first
@@ -116,6 +95,39 @@ class CancelResult:
         return not self.unresolved and all(b.outcome in SETTLED for b in self.batches)
 
 
+@dataclass(frozen=True)
+class Target:
+    """The campaign being cancelled: its name and file (its lockfile is beside it)."""
+
+    name: str
+    path: Path
+
+    @property
+    def lockfile_path(self) -> Path:
+        return self.path.with_name(self.path.stem + ".lock.json")
+
+
+def target(path: Path) -> Target:
+    """The campaign's name from its file or, while the file is being fixed and does not
+    validate, from its lockfile: a broken campaign must still be cancellable."""
+    try:
+        return Target(load_campaign(path).name, path)
+    except InputError:
+        recorded = _recorded_name(Target("", path).lockfile_path)
+        if recorded is None:
+            raise
+        return Target(recorded, path)
+
+
+def _recorded_name(lockpath: Path) -> str | None:
+    try:
+        data = json.loads(lockpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = data.get("campaign") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and NAME.fullmatch(name) else None
+
+
 def cancel_campaign(
     path: Path,
     client: IPPanelClient,
@@ -125,7 +137,7 @@ def cancel_campaign(
     dry_run: bool = False,
 ) -> CancelResult:
     """Cancel (or, with ``dry_run``, look up) every scheduled outbox of one campaign."""
-    campaign = load_campaign(path)
+    campaign = target(path)
     lockpath = campaign.lockfile_path
     if dry_run:
         lock = load(lockpath, campaign.name)
@@ -157,7 +169,7 @@ def cancel_campaign(
         return CancelResult(campaign, tuple(done), False, earlier=earlier)
 
 
-def _require_batches(campaign: Campaign, lock: Lock) -> None:
+def _require_batches(campaign: Target, lock: Lock) -> None:
     if not lock.batches:
         raise InputError(
             f"{campaign.path}: nothing to cancel: {campaign.lockfile_path.name} records no "
@@ -178,103 +190,8 @@ def _sent(lock: Lock) -> list[BatchRecord]:
 def _batch(
     client: IPPanelClient, record: BatchRecord, now: Callable[[], datetime], *, dry_run: bool
 ) -> BatchOutcome:
-    outboxes = tuple(_outbox(client, i, now, dry_run=dry_run) for i in record.outbox_ids)
+    outboxes = tuple(cancel_outbox(client, i, now, dry_run=dry_run) for i in record.outbox_ids)
     return BatchOutcome(record.key, record.recipients, outboxes)
-
-
-def _outbox(
-    client: IPPanelClient, outbox_id: int, now: Callable[[], datetime], *, dry_run: bool
-) -> OutboxOutcome:
-    """Look one outbox up, and cancel it if it still can be."""
-    try:
-        row = client.outbox_by_id(outbox_id)
-    except ApiError as err:
-        return OutboxOutcome(outbox_id, "unknown", f"could not look it up ({_short(err)})")
-    send_at = _send_time(row)
-    refusal = _not_cancellable(row, send_at, now())
-    if refusal is not None:
-        return refusal
-    if dry_run:
-        assert send_at is not None  # _not_cancellable refuses outboxes without a send time
-        until = describe(cancel_deadline(send_at)).short
-        return OutboxOutcome(outbox_id, "would cancel", f"cancellable until {until}", send_at)
-    try:
-        client.cancel(outbox_id)
-    except ApiError as err:
-        return _after_failed_cancel(client, outbox_id, err, send_at)
-    return OutboxOutcome(outbox_id, "cancelled", "cancelled", send_at)
-
-
-def _not_cancellable(
-    row: OutboxRow, send_at: datetime | None, now: datetime
-) -> OutboxOutcome | None:
-    """Why ``row`` cannot be cancelled (already cancelled, sent, too late), or None."""
-    if row.state_id == CANCELLED_STATE:
-        return OutboxOutcome(row.outbox_id, "already cancelled", "already cancelled", send_at)
-    if row.state_id in FINAL_STATES:
-        words = STATE_WORDS.get(row.state_id or 0, f"is in final state {row.state_id}")
-        return OutboxOutcome(row.outbox_id, "not cancelled", words, send_at)
-    if send_at is None:
-        return OutboxOutcome(
-            row.outbox_id, "not cancelled", "has no send time: it goes out at once"
-        )
-    deadline = cancel_deadline(send_at)
-    if now > deadline:
-        return OutboxOutcome(
-            row.outbox_id,
-            "not cancelled",
-            f"goes out at {describe(send_at).short}; it could be cancelled only until "
-            f"{describe(deadline).short}, 5 minutes before",
-            send_at,
-        )
-    return None
-
-
-def _after_failed_cancel(
-    client: IPPanelClient, outbox_id: int, err: ApiError, send_at: datetime | None
-) -> OutboxOutcome:
-    """The cancel failed or its answer was lost: ask the API what the outbox's state is now."""
-    try:
-        row = client.outbox_by_id(outbox_id)
-    except ApiError as lookup:
-        return OutboxOutcome(
-            outbox_id,
-            "unknown",
-            f"the cancel failed ({_short(err)}) and the look-up too ({_short(lookup)}); "
-            "it may still go out",
-            send_at,
-        )
-    if row.state_id == CANCELLED_STATE:
-        return OutboxOutcome(outbox_id, "cancelled", "cancelled (confirmed by a look-up)", send_at)
-    if row.state_id in FINAL_STATES:
-        words = STATE_WORDS.get(row.state_id or 0, f"is in final state {row.state_id}")
-        return OutboxOutcome(outbox_id, "not cancelled", f"the API refused: it {words}", send_at)
-    if err.status in (404, 405):
-        # Still in time by its send time, yet refused: an API without the cancel endpoint
-        # (the original document lacks it), or one that stopped taking cancels earlier.
-        return OutboxOutcome(
-            outbox_id,
-            "not cancelled",
-            f"the API refused to cancel it ({_short(err)}) although it is still 5 minutes or "
-            "more before its send time; this API may have no cancel endpoint: it goes out "
-            "unless you cancel it in the IPPanel panel (Reports → Outbox)",
-            send_at,
-        )
-    maybe = "its answer was lost" if isinstance(err, TransportError) else "it failed"
-    return OutboxOutcome(
-        outbox_id,
-        "unknown",
-        f"the cancel was sent but {maybe} ({_short(err)}), and the API does not show the outbox "
-        "cancelled: it may still go out",
-        send_at,
-    )
-
-
-def _send_time(row: OutboxRow) -> datetime | None:
-    # An outbox sent at once reports its creation time as its send time.
-    if row.send_at is None or (row.created_at is not None and row.send_at <= row.created_at):
-        return None
-    return datetime.fromtimestamp(row.send_at, timezone.utc)
 
 
 def _record(lock: Lock, outcomes: Iterable[BatchOutcome], now: datetime) -> None:
@@ -291,7 +208,3 @@ def _record(lock: Lock, outcomes: Iterable[BatchOutcome], now: datetime) -> None
         )
         lock.batches[cancelled_key(record)] = cancelled
         lock.inputs = ""
-
-
-def _short(err: ApiError) -> str:
-    return str(err).splitlines()[0][:200]

@@ -320,3 +320,40 @@ def test_the_report_lists_a_cancelled_batch_without_counting_it(
     assert not report["needs_attention"]
     schema = json.loads((in_repo / "schemas/report.schema.json").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(schema).iter_errors(report)) == []
+
+
+def test_a_send_whose_answer_was_lost_is_looked_up_then_cancelled(
+    invoke: Invoke, in_repo: Path, clock: FakeClock
+) -> None:
+    SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).faults.add("drop_after_commit", count=1)
+    assert invoke("--sandbox", "--yes", YALDA).exit_code == 1  # sent, but unknown to us
+    (record,) = lockfile(in_repo).values()
+    assert record["state"] == "unknown" and record["outbox_ids"] == []
+
+    dry = invoke("cancel", "--sandbox", "--dry-run", YALDA)
+    assert dry.exit_code == 1
+    assert "may or may not have been sent (an apply was interrupted)" in dry.stdout
+
+    result = invoke("cancel", "--sandbox", YALDA)
+
+    assert result.exit_code == 0, result.output
+    (record,) = lockfile(in_repo).values()
+    assert record["state"] == "cancelled" and len(record["outbox_ids"]) == 4
+    assert isinstance(record["outbox_ids"], list)
+    assert states(in_repo, clock, record["outbox_ids"]) == [7, 7, 7, 7]
+
+
+def test_a_campaign_being_fixed_can_still_be_cancelled(
+    invoke: Invoke, in_repo: Path, clock: FakeClock
+) -> None:
+    ids = applied(invoke, in_repo)
+    campaign = in_repo / YALDA
+    campaign.write_text(campaign.read_text(encoding="utf-8") + "mesage: typo\n", encoding="utf-8")
+    assert invoke("validate", YALDA).exit_code == 2
+
+    result = invoke("cancel", "--sandbox", YALDA)
+
+    assert result.exit_code == 0, result.output
+    assert states(in_repo, clock, ids) == [7, 7, 7, 7]
+    (record,) = lockfile(in_repo).values()
+    assert record["state"] == "cancelled"

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from runner.api.client import IPPanelClient
-from runner.cancel import SETTLED, BatchOutcome, CancelResult, cancel_campaign
+from runner.cancel import BatchOutcome, CancelResult, cancel_campaign
+from runner.cancel_outbox import SETTLED
 from runner.cli.base import (
     AppContext,
     api_url_option,
