@@ -83,26 +83,12 @@ def apply_campaign(
     with exclusive(lockpath):
         if saved is not None:
             check_inputs(saved, campaign)
-        lock = load(lockpath, campaign.name)
-        if journal_path(lockpath).exists():
-            # A run died before folding its journal in: make the lockfile whole first, so the
-            # outbox ids never live only in a file that looks like litter.
-            save(lockpath, lock, options.command)
-        if lock.unresolved():
-            journal = Journal(lockpath)
-            try:
-                reconcile(lock, seams.send.client, journal.record)
-            finally:
-                journal.close()
-                save(lockpath, lock, options.command)
+        lock = _settled_lock(lockpath, campaign.name, seams.send, options.command)
         plan = diff(campaign, lock, now=seams.send.now(), skip_invalid=options.skip_invalid)
         if saved is not None:
             check_batches(saved, plan)
         to_send = [b for b in plan.batches if b.action == "send"]
-        if to_send:
-            _check_before_quote(plan, seams, options)
-            _check_account(plan, seams.send)
-        quote = estimate(plan, seams.send.client) if to_send else None
+        quote = _checked_quote(plan, seams, options) if to_send else None
         seams.show(plan, quote)
         if not to_send:
             if lock.batches and not lock.unresolved() and not lock.inputs:
@@ -110,11 +96,8 @@ def apply_campaign(
                 lock.inputs = inputs_digest(campaign)
                 save(lockpath, lock, options.command)
             return ApplyOutcome(plan, (), (), (), None)
-        if quote is not None:
-            for warning in quote.warnings:
-                seams.send.note(f"warning: {warning}")
-            if not options.allow_over_limit:
-                _refuse(cost_problems(plan, quote))
+        if quote is not None and not options.allow_over_limit:
+            _refuse(cost_problems(plan, quote))
         if not seams.confirm(plan):
             raise ConfirmationRefused(f"{path}: not confirmed; nothing was sent")
         return _send(campaign, plan, lock, seams, options, quote)
@@ -149,6 +132,33 @@ def _send(
         stop_reason=sender.stop_reason,
         rejections=tuple(sender.rejections),
     )
+
+
+def _settled_lock(lockpath: Path, name: str, seams: SendSeams, command: str) -> Lock:
+    """The campaign's lockfile, its journal folded in and unsettled batches reconciled."""
+    lock = load(lockpath, name)
+    if journal_path(lockpath).exists():
+        # A run died before folding its journal in: make the lockfile whole first, so the
+        # outbox ids never live only in a file that looks like litter.
+        save(lockpath, lock, command)
+    if lock.unresolved():
+        journal = Journal(lockpath)
+        try:
+            reconcile(lock, seams.client, journal.record)
+        finally:
+            journal.close()
+            save(lockpath, lock, command)
+    return lock
+
+
+def _checked_quote(plan: CampaignPlan, seams: ApplySeams, options: ApplyOptions) -> Estimate:
+    """The checks before a send, cheapest first, then the price estimate (warnings noted)."""
+    _check_before_quote(plan, seams, options)
+    _check_account(plan, seams.send)
+    quote = estimate(plan, seams.send.client)
+    for warning in quote.warnings:
+        seams.send.note(f"warning: {warning}")
+    return quote
 
 
 def _check_account(plan: CampaignPlan, seams: SendSeams) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,36 +90,21 @@ def build_plan(
     recipients = iter_recipients(
         campaign.recipients, campaign.exclude, stats, skip_invalid=skip_invalid
     )
-    spec = spec_of(campaign.type)
-    collector = _Collector(promotional=spec.promotional)
+    collector = _Collector(promotional=spec_of(campaign.type).promotional)
     fields = _common_fields(campaign, send_time)
-    if spec.renders == "params":
-        batches = _pattern_batches(campaign, fields, recipients, covered, collector)
-    else:
-        assert campaign.message is not None  # the schema requires it for every other type
-        template = compile_template(campaign.message)
-        render = _render_each if spec.personalized else _render_once
-        render(campaign, template, recipients, covered, collector)
-        batches = [] if collector.violations else _cut(campaign, fields, collector)
+    batches = _rendered_batches(campaign, fields, recipients, covered, collector)
     collector.fail(audience_problems(campaign, batches))
     if collector.violations:
         raise InvalidCampaign(_with_overflow(collector))
-    distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
-    distinct += [(m.text, b.targeted) for b in batches if b.targeted for m in b.messages[:1]]
-    parts = collector.parts
-    promotional = spec.promotional
-    part_counts = [
-        (parts.get(t) or count_parts(billed(t, promotional)).parts, n) for t, n in distinct if t
-    ]
-    audience = sum(n for _, n in distinct)
+    max_parts, total_parts, audience = _parts_of(batches, collector)
     return CampaignPlan(
         campaign=campaign,
         send_time=send_time,
         batches=tuple(batches),
         stats=stats,
         samples=tuple(collector.samples),
-        max_parts=max((p for p, _ in part_counts), default=1 if distinct else 0),
-        total_parts=sum(p * n for p, n in part_counts) or sum(n for _, n in distinct),
+        max_parts=max_parts,
+        total_parts=total_parts,
         skipped_recipients=collector.skipped,
         notes=(
             *_file_suggestion(campaign, len(batches), audience),
@@ -127,6 +112,40 @@ def build_plan(
             *plan_notes(campaign, send_time, now),
         ),
     )
+
+
+def _rendered_batches(
+    campaign: Campaign,
+    fields: Mapping[str, Any],
+    recipients: Iterator[Recipient],
+    covered: Callable[[str], bool] | None,
+    collector: _Collector,
+) -> list[Batch]:
+    """Render every recipient's text (or pattern params) and cut the requests."""
+    spec = spec_of(campaign.type)
+    if spec.renders == "params":
+        return _pattern_batches(campaign, fields, recipients, covered, collector)
+    assert campaign.message is not None  # the schema requires it for every other type
+    template = compile_template(campaign.message)
+    render = _render_each if spec.personalized else _render_once
+    render(campaign, template, recipients, covered, collector)
+    return [] if collector.violations else _cut(campaign, fields, collector)
+
+
+def _parts_of(batches: Sequence[Batch], c: _Collector) -> tuple[int, int, int]:
+    """(most parts of one message, parts in all, recipients) of the batches.
+
+    Parts are billed parts (a promotional text with the operator's opt-out suffix); a
+    postal send's bank numbers get the text of its first message.
+    """
+    distinct = [(m.text, len(m.recipients)) for b in batches for m in b.messages]
+    distinct += [(m.text, b.targeted) for b in batches if b.targeted for m in b.messages[:1]]
+    part_counts = [
+        (c.parts.get(t) or count_parts(billed(t, c.promotional)).parts, n) for t, n in distinct if t
+    ]
+    max_parts = max((p for p, _ in part_counts), default=1 if distinct else 0)
+    total = sum(p * n for p, n in part_counts) or sum(n for _, n in distinct)
+    return max_parts, total, sum(n for _, n in distinct)
 
 
 def _file_suggestion(campaign: Campaign, batches: int, recipients: int) -> tuple[str, ...]:

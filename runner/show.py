@@ -133,6 +133,21 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
             "cancel",
             f"possible until {deadline}, 5 minutes before: ippanel-run cancel {shown_path(c.path)}",
         )
+    yield "recipients", _recipients(s)
+    if c.targeting:
+        yield "targeting", describe_targeting(c)
+    if plan.max_parts:
+        suffix = " (with the operator's لغو11)" if spec_of(c.type).promotional else ""
+        yield "parts", f"up to {plan.max_parts} a message, {plan.total_parts:,} in all{suffix}"
+    hours = describe_window(c)
+    if hours:
+        yield "send hours", hours
+    yield "batches", f"{s['batches_to_send']} to send of {s['batches']}"
+    yield "lockfile", shown_path(c.lockfile_path)
+
+
+def _recipients(s: dict[str, Any]) -> str:
+    """How many get the campaign, and what was read and dropped to get there."""
     dropped = [
         f"{s['duplicates']:,} duplicate(s)",
         f"{s['excluded']:,} excluded",
@@ -144,17 +159,7 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
     if s["targeted"]:
         own = s["recipients"] - s["targeted"]
         listed = f"{s['targeted']:,} from the bank by postal code + {own:,} listed; {listed}"
-    yield "recipients", f"{s['recipients']:,} ({listed})"
-    if c.targeting:
-        yield "targeting", describe_targeting(c)
-    if plan.max_parts:
-        suffix = " (with the operator's لغو11)" if spec_of(c.type).promotional else ""
-        yield "parts", f"up to {plan.max_parts} a message, {plan.total_parts:,} in all{suffix}"
-    hours = describe_window(c)
-    if hours:
-        yield "send hours", hours
-    yield "batches", f"{s['batches_to_send']} to send of {s['batches']}"
-    yield "lockfile", shown_path(c.lockfile_path)
+    return f"{s['recipients']:,} ({listed})"
 
 
 def write_json(

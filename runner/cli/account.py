@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 
 from runner.api.client import IPPanelClient
 from runner.cli.base import (
     SANDBOX_STATE,
+    AppContext,
     api_url_option,
     app_of,
     cli,
@@ -47,22 +50,14 @@ def login(
       ippanel-run login --check              show whose credential is in use
       ippanel-run login --sandbox --username sms-user   try the flow on the simulator
     """
-    from runner.api import login as flows
-
     app = app_of(ctx)
     # A sandbox login is cached apart: it must never replace or remove the user's real token.
     env = {**app.env, "IPPANEL_CONFIG_DIR": str(SANDBOX_STATE / "login")} if sandbox else app.env
     if check or log_out:
-        with open_client(app, sandbox=sandbox, api_url=api_url) as client:
-            if log_out:
-                forgot = flows.logout(client, env)
-                click.echo("logged out" + ("; cached token removed" if forgot else ""))
-                return
-            account = flows.check(client)
-            click.echo(
-                one_line(f"logged in as {account.name} ({account.user_name}, id {account.user_id})")
-            )
+        _check_or_log_out(app, env, log_out=log_out, sandbox=sandbox, api_url=api_url)
         return
+    from runner.api import login as flows
+
     user = username or click.prompt("Username")
     password = click.prompt("Password", hide_input=True)
     target = endpoint(app, sandbox=sandbox, api_url=api_url)
@@ -79,3 +74,20 @@ def login(
             env=env,
         )
     click.echo(f"logged in as {cached.username}; the token is valid for 10 hours")
+
+
+def _check_or_log_out(
+    app: AppContext, env: Mapping[str, str], *, log_out: bool, sandbox: bool, api_url: str | None
+) -> None:
+    """``login --check`` (whose credential is in use) or ``login --logout``."""
+    from runner.api import login as flows
+
+    with open_client(app, sandbox=sandbox, api_url=api_url) as client:
+        if log_out:
+            forgot = flows.logout(client, env)
+            click.echo("logged out" + ("; cached token removed" if forgot else ""))
+            return
+        account = flows.check(client)
+        click.echo(
+            one_line(f"logged in as {account.name} ({account.user_name}, id {account.user_id})")
+        )
