@@ -121,12 +121,14 @@ def test_transactional_types_and_send_hours_any_go_out_at_night(
     assert deliveries(api)
 
 
-def test_the_sandbox_warns_at_night_and_sends_since_nothing_real_is_sent(
+def test_the_readmes_first_command_warns_at_night_and_sends_since_nothing_real_is_sent(
     invoke: Invoke, workdir: Path, clock: FakeClock
 ) -> None:
     clock.current = NIGHT
-    result = invoke("--sandbox", "--yes", P2P)
+    # The README's first command, word for word, at 23:10 in Tehran.
+    result = invoke("--sandbox", "--yes", "--report", P2P)
     assert result.exit_code == 0, result.output
+    assert (workdir / "examples/peer_to_peer/nowruz-discount.report.html").is_file()
     assert "warning: it is 1405-09-05 23:10 Tehran (2026-11-26), outside send_hours" in (
         result.stderr
     )
