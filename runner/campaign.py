@@ -28,6 +28,7 @@ from runner.models import (
     Template,
 )
 from runner.paths import confinement_problem, repository_root
+from runner.recipients import InvalidNumber, normalize_phone
 from runner.safe_text import excerpt
 from runner.schema import validate_document
 from runner.send_hours import parse_window
@@ -47,7 +48,9 @@ def load_campaign(path: Path) -> Campaign:
     doc = load_document(path)
     violations = validate_document(doc)
     if violations:
-        raise InvalidCampaign(violations)
+        # Every problem at once: the numbers written inline are checked even so.
+        found = [*violations, *_inline_number_problems(doc)]
+        raise InvalidCampaign(sorted(found, key=lambda v: (v.line, v.col)))
     campaign = _build(doc)
     problems = _semantic_checks(doc, campaign)
     if problems:
@@ -186,6 +189,23 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
                     f"birth_year.from {low} is after birth_year.to {high}"
                 )
             )
+    return problems
+
+
+def _inline_number_problems(doc: Document) -> list[Violation]:
+    """Invalid numbers written in the file, for when the schema stops the file before them."""
+    problems = []
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    for key in ("recipients", "exclude"):
+        items = data.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, str) or not item:
+                continue
+            try:
+                normalize_phone(item)
+            except InvalidNumber as err:
+                message = f"invalid phone number {excerpt(item)}: {err}"
+                problems.append(doc.location((key, index)).violation(message))
     return problems
 
 

@@ -40,10 +40,15 @@ class InputError(RunnerError):
 
 
 class InvalidCampaign(InputError):
-    """One or more violations in campaign or data files; nothing was sent."""
+    """One or more violations in campaign or data files; nothing was sent.
 
-    def __init__(self, violations: Sequence[Violation]) -> None:
+    ``command`` names a command that never sends (``validate``, ``plan``): the CLI then
+    ends with what to do (fix them, run it again) rather than "nothing was sent".
+    """
+
+    def __init__(self, violations: Sequence[Violation], *, command: str = "") -> None:
         self.violations = tuple(violations)
+        self.command = command
         super().__init__("\n".join(str(v) for v in self.violations))
 
 

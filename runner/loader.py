@@ -29,6 +29,7 @@ import yaml
 from runner.errors import InvalidCampaign, Violation
 from runner.models import Location
 from runner.safe_text import excerpt
+from runner.yaml_words import syntax_violation
 
 JsonPath = tuple[str | int, ...]
 
@@ -117,7 +118,7 @@ def load_document(path: Path) -> Document:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
-        raise InvalidCampaign([_syntax_violation(path, err)]) from err
+        raise InvalidCampaign([syntax_violation(path, err, text)]) from err
     except yaml.reader.ReaderError as err:
         line, col = _position(text, err.position)
         message = f"character #x{err.character:04x} is not allowed in YAML; remove it"
@@ -179,18 +180,6 @@ def read_bounded(path: Path, limit: int, advice: str) -> bytes:
 def _position(text: str, index: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, index) + 1
     return text.count("\n", 0, index) + 1, index - line_start + 1
-
-
-def _syntax_violation(path: Path, err: yaml.MarkedYAMLError) -> Violation:
-    mark = err.problem_mark or err.context_mark
-    message = err.problem or err.context or "invalid YAML"
-    if err.context and err.problem and err.context_mark is not None:
-        message = f"{err.problem} ({err.context} at line {err.context_mark.line + 1})"
-    if "'\\t'" in message:
-        message += "; indent with spaces, not tabs"
-    if mark is None:
-        return Violation(str(path), 0, 0, message)
-    return Violation(str(path), mark.line + 1, mark.column + 1, message)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from runner.parts import OPT_OUT, billed, count_parts, parts_problem
 from runner.postal import audience_problems
 from runner.postal import notes as targeting_notes
 from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
-from runner.render import CompiledTemplate, compile_template
+from runner.render import CompiledTemplate, compile_template, did_you_mean
 from runner.safe_text import excerpt
 from runner.schedule import api_time, resolve_schedule
 from runner.send_hours import plan_notes, scheduled_problem
@@ -202,9 +202,9 @@ def _render_once(
     if outside:
         c.fail(
             template.violation(
-                f"'{name}' is not in vars: type {campaign.type} sends one text to everyone, so "
-                "its template may use vars only; for per-recipient fields (CSV columns, phone) "
-                "use type peer_to_peer",
+                f"'{name}' is not in vars{did_you_mean(name, campaign.vars)}: type "
+                f"{campaign.type} sends one text to everyone, so its template may use vars only; "
+                "for per-recipient fields (CSV columns, phone) use type peer_to_peer",
                 template.line_of(name),
             )
             for name in outside

@@ -10,6 +10,7 @@ country code is refused, and ``phonenumbers`` only helps say which country it is
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -307,7 +308,30 @@ def _no_column(source: FileSource, header: list[str]) -> str:
     if not any(header):
         return f"{name} is empty: a .csv file needs a header row naming its columns"
     columns = ", ".join(printable(h, 40) for h in header[:20]) + (", …" if len(header) > 20 else "")
-    return f"{name} has no column {excerpt(source.phone_column)} (columns: {columns})"
+    message = f"{name} has no column {excerpt(source.phone_column)} (columns: {columns})"
+    likely = _phone_column(header, source.phone_column)
+    return f"{message}; set phone_column: {likely}" if likely else message
+
+
+# Names people give the column of mobile numbers, in English and Persian.
+_PHONE_COLUMNS = (
+    "phone", "mobile", "mobile_number", "phone_number", "cellphone", "cell", "msisdn",
+    "number", "tel", "موبایل", "شماره", "شماره موبایل", "شماره همراه", "تلفن همراه", "همراه",
+)  # fmt: skip
+
+
+def _phone_column(header: list[str], wanted: str) -> str:
+    """The header's column that most likely holds the numbers ("" if none looks like it)."""
+    folded = {_fold(h): h for h in header}
+    for name in map(_fold, _PHONE_COLUMNS):
+        if name in folded and folded[name] != wanted:
+            return folded[name]
+    close = difflib.get_close_matches(_fold(wanted), list(folded), n=1, cutoff=0.7)
+    return folded[close[0]] if close else ""
+
+
+def _fold(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def _invalid_row(shown: str, line: int, column: str, raw: str, err: InvalidNumber) -> Violation:

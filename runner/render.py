@@ -9,6 +9,7 @@ campaign file, the field and the template's line.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -81,10 +82,12 @@ class CompiledTemplate:
     ) -> Violation:
         found = _UNDEFINED_NAME.search(str(err))
         name = found.group(1) if found else ""
-        available = ", ".join(sorted(context)) or "nothing"
+        hint = did_you_mean(name, context)
+        line = self.line_of(name)
         return self.violation(
-            f"{err}{_for(who)} (template line {self.line_of(name)}); available: {available}",
-            self.line_of(name),
+            f"{printable(str(err), 200)}{hint}{_for(who)} (template line {line}); "
+            f"available: {_names_shown(context)}",
+            line,
         )
 
 
@@ -93,6 +96,18 @@ def template_violation(template: Template, message: str, template_line: int) -> 
     line = template.first_line + template_line - 1
     col = template.where.col if line == template.where.line else 1
     return Violation(template.where.file, line, col, f"{template.field}: {message}")
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'city'?)`` when ``name`` is a near miss of one of ``known``."""
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close and name else ""
+
+
+def _names_shown(context: Mapping[str, Any]) -> str:
+    names = sorted(printable(str(key), 40) for key in context)
+    shown = ", ".join(names[:20]) + (f", … ({len(names)} in all)" if len(names) > 20 else "")
+    return shown or "nothing"
 
 
 def _for(who: str) -> str:

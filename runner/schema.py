@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,10 +35,17 @@ _KINDS = {
     "array": "a list",
     "null": "empty",
 }
+# What each pattern of the schema means, in words: a regular expression helps no one.
 _PATTERN_HINTS = {
-    "^[a-z0-9][a-z0-9._-]*$": "lowercase letters, digits, '.', '_' and '-'",
+    "^[a-z0-9][a-z0-9._-]*$": (
+        "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, "
+        'like "nowruz-1406"'
+    ),
     "^\\+[0-9A-Za-z]{3,20}$": "a '+' and 3 to 20 letters or digits, like \"+983000505\"",
-    "^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?$": 'a date and time like "1406-01-01 09:00"',
+    "^\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?$": (
+        'a date and a 24-hour time written YYYY-MM-DD HH:MM, like "1406-01-01 09:00" '
+        "(with calendar: jalali for a Solar Hijri date)"
+    ),
     "^(any|\\d{2}:\\d{2}-\\d{2}:\\d{2})$": 'Tehran hours like "08:00-22:00", or any',
 }
 _RANGE_HINTS = {
@@ -99,11 +106,32 @@ def _validator(name: str) -> Any:
 
 
 def validate_document(doc: Document) -> list[Violation]:
-    """Every schema violation in ``doc``, sorted by line and column; empty when valid."""
+    """Every schema violation in ``doc``, sorted by line and column; empty when valid.
+
+    A misspelt key is one problem, not two: ``mesage:`` is reported as an unknown key
+    (did you mean 'message'?), and the missing ``message`` it stands for is not.
+    """
+    errors = list(_validator(SCHEMA_NAME).iter_errors(doc.data))
+    typos = {typo for error in errors for typo in _typos(error)}
     found: set[Violation] = set()
-    for error in _validator(SCHEMA_NAME).iter_errors(doc.data):
-        found.update(_explain(doc, error))
+    for error in errors:
+        if error.validator == "required":
+            found.update(_missing(doc, error, tuple(error.absolute_path), skip=typos))
+        else:
+            found.update(_explain(doc, error))
     return sorted(found, key=lambda v: (v.line, v.col, v.message))
+
+
+def _typos(error: ValidationError) -> Iterator[tuple[JsonPath, str]]:
+    """(mapping path, key) for each allowed key an unknown key there looks like a typo of."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return
+    allowed = list(error.schema.get("properties", {}))
+    for key in error.instance:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key)[:100], allowed, n=1, cutoff=0.6)
+            if close:
+                yield tuple(error.absolute_path), close[0]
 
 
 def _explain(doc: Document, error: ValidationError) -> list[Violation]:
@@ -161,12 +189,17 @@ def _unknown_keys(doc: Document, error: ValidationError, path: JsonPath) -> list
     return found
 
 
-def _missing(doc: Document, error: ValidationError, path: JsonPath) -> list[Violation]:
+def _missing(
+    doc: Document,
+    error: ValidationError,
+    path: JsonPath,
+    skip: frozenset[tuple[JsonPath, str]] | set[tuple[JsonPath, str]] = frozenset(),
+) -> list[Violation]:
     per_type = "then" in error.absolute_schema_path
     where = f" in '{_name(path)}'" if path else ""
     found = []
     for key in error.validator_value:
-        if key in error.instance:
+        if key in error.instance or (path, key) in skip:
             continue
         why = _REQUIRED_WHY.get(key) if per_type else None
         message = f"missing required key '{key}'{where}" + (f" ({why})" if why else "")
@@ -251,9 +284,11 @@ def _const(doc: Document, error: ValidationError, path: JsonPath) -> list[Violat
 def _pattern(doc: Document, error: ValidationError, path: JsonPath) -> list[Violation]:
     pattern = str(error.validator_value)
     hint = _PATTERN_HINTS.get(pattern)
-    detail = f"{hint}; got {_show(error.instance)}" if hint else f"got {_show(error.instance)}"
+    got = f"got {_show(error.instance)}"
+    if hint:
+        return [_at(doc, path, f"'{_name(path)}' must be {hint}; {got}")]
     shown = pattern.removeprefix("^").removesuffix("$")
-    return [_at(doc, path, f"'{_name(path)}' must match {shown} ({detail})")]
+    return [_at(doc, path, f"'{_name(path)}' must match {shown} ({got})")]
 
 
 def _length(doc: Document, error: ValidationError, path: JsonPath) -> list[Violation]:

@@ -277,8 +277,8 @@ def test_undefined_field_names_file_line_and_recipient(tmp_path: Path) -> None:
         c__csv="phone,name\n09120000001,Sam\n",
     )
     assert found == [
-        "c.yaml:8:1: message: 'nmae' is undefined for recipient +989120000001 (c.csv:2) "
-        "(template line 2); available: name, phone"
+        "c.yaml:8:1: message: 'nmae' is undefined (did you mean 'name'?) for recipient "
+        "+989120000001 (c.csv:2) (template line 2); available: name, phone"
     ]
 
 

@@ -139,7 +139,8 @@ def test_semicolon_csv_with_custom_phone_column_and_spaced_header() -> None:
 
 def test_missing_phone_column_is_reported_at_the_source() -> None:
     assert problems([csv("bom.csv", column="mobile")]) == [
-        "campaign.yaml:9:5: bom.csv has no column 'mobile' (columns: phone, name, city)"
+        "campaign.yaml:9:5: bom.csv has no column 'mobile' (columns: phone, name, city); "
+        "set phone_column: phone"
     ]
 
 

@@ -9,6 +9,7 @@ file and line, without a traceback, and apply must not make a single API request
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -75,7 +76,21 @@ def test_each_command_refuses_the_case_naming_file_and_line_and_sends_nothing(
     if os.environ.get("UPDATE_GOLDEN") == "1" and command == "validate":
         expected_path.write_text(result.stderr, encoding="utf-8")
     assert result.exit_code == 2, result.output
-    assert result.stderr == expected_path.read_text(encoding="utf-8")
+    assert result.stderr == _as_said_by(command, expected_path.read_text(encoding="utf-8"))
     assert "Traceback" not in result.output
     assert requests == []
     assert not list(refused_dir.glob("*.lock.json"))
+
+
+def _as_said_by(command: str, expected: str) -> str:
+    """The ``.expected`` lines (validate's) with the last line as ``command`` ends it.
+
+    validate and plan never send: they say what to do; apply says nothing was sent.
+    """
+    if command == "plan":
+        return expected.replace("run validate again", "run plan again")
+    if command.endswith("apply"):
+        return re.sub(
+            r"; fix (it|them) and run validate again\n$", "; nothing was sent\n", expected
+        )
+    return expected

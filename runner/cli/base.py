@@ -219,8 +219,11 @@ def print_error(err: RunnerError, note: str = "nothing was sent") -> None:
             click.echo(one_line(str(violation)), err=True)
         if len(err.violations) > SHOWN_VIOLATIONS:
             click.echo(f"… and {len(err.violations) - SHOWN_VIOLATIONS:,} more", err=True)
+        count = len(err.violations)
+        if err.command:
+            note = f"fix {'it' if count == 1 else 'them'} and run {err.command} again"
         ending = f"; {note}" if note else ""
-        click.echo(f"error: {_count(len(err.violations), 'problem')}{ending}", err=True)
+        click.echo(f"error: {_count(count, 'problem')}{ending}", err=True)
         return
     hint = getattr(err, "hint", "")
     click.echo(inert(f"error: {err}" + (f"\nhint: {hint}" if hint else "")), err=True)

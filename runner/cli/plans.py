@@ -64,7 +64,7 @@ def validate(
             one_line(f"ok: {plan.campaign.path} ({plan.campaign.type}, {recipients:,} recipients)")
         )
     if problems:
-        raise InvalidCampaign(problems)
+        raise InvalidCampaign(problems, command="validate")
 
 
 @cli.command()
@@ -127,7 +127,7 @@ def plan(
             f"saved the plan to {out_file}; send it with: ippanel-run apply {out_file}", err=True
         )
     if problems:
-        raise InvalidCampaign(problems)
+        raise InvalidCampaign(problems, command="plan")
     if detailed_exitcode and any(b.action != "skip" for p in plans for b in p.batches):
         ctx.exit(CHANGES_PENDING)
 

@@ -219,7 +219,9 @@ def _apply_one(
                 "pass --yes to send without a prompt"
             )
         to_send = sum(1 for b in plan.batches if b.action == "send")
-        return click.confirm(f"Send {plan.campaign.name} now ({to_send} batch(es))?", default=False)
+        # The prompt goes to the terminal (stderr): `ippanel-run x.yaml > plan.txt` still asks.
+        question = f"Send {plan.campaign.name} now ({to_send} batch(es))?"
+        return click.confirm(question, default=False, err=True)
 
     def progress(event: Progress) -> None:
         if display:
@@ -294,7 +296,7 @@ def _test_send(
             return True
         if not app.interactive():
             raise ConfirmationRefused("no terminal to confirm the test send on; pass --yes")
-        return click.confirm(summary, default=False)
+        return click.confirm(summary, default=False, err=True)
 
     for line in run_test_send(path, numbers, client, now=app.now(), confirm=confirm):
         click.echo(inert(line))
