@@ -8,6 +8,7 @@ Every problem in the file is reported at once, each as ``path:line:col: message`
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -56,6 +57,24 @@ def load_campaign(path: Path) -> Campaign:
     if problems:
         raise InvalidCampaign(problems)
     return campaign
+
+
+def input_files(campaign: Campaign) -> dict[str, str]:
+    """Each file the campaign is made of (as written from its folder) → a digest of its bytes."""
+    folder = campaign.path.parent
+    digests = {}
+    for path in _files(campaign):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        digests[os.path.relpath(path, folder)] = digest.hexdigest()
+    return digests
+
+
+def _files(campaign: Campaign) -> list[Path]:
+    sources = (*campaign.recipients, *campaign.exclude)
+    return [campaign.path] + [s.path for s in sources if isinstance(s, FileSource)]
 
 
 def inputs_digest(campaign: Campaign) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.campaign import inputs_digest
+from runner.campaign import input_files, inputs_digest
 from runner.errors import InputError
 from runner.files import atomic_writer
 from runner.lockfile import journal_path
@@ -33,11 +33,13 @@ class Fingerprint:
     inputs: str
     lockfile: str
     send: tuple[str, ...]
+    # Each input file → its digest, to say which one changed (empty in older saved plans).
+    files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class SavedCampaign:
-    """One campaign of a saved plan: its file (absolute) and fingerprint."""
+    """One campaign of a saved plan: its file and fingerprint."""
 
     path: Path
     fingerprint: Fingerprint
@@ -58,6 +60,7 @@ def fingerprint(plan: CampaignPlan) -> Fingerprint:
         inputs=inputs_digest(campaign),
         lockfile=lockfile_digest(campaign.lockfile_path),
         send=tuple(b.key for b in plan.batches if b.action == "send"),
+        files=tuple(sorted(input_files(campaign).items())),
     )
 
 
@@ -73,6 +76,7 @@ def write_saved_plan(path: Path, plans: Sequence[CampaignPlan]) -> None:
                 "inputs": found.inputs,
                 "lockfile": found.lockfile,
                 "send": list(found.send),
+                "files": dict(found.files),
             }
         }
 
@@ -93,8 +97,9 @@ def read_saved_plan(path: Path) -> list[SavedCampaign]:
             saved = entry["saved"]
             if saved["format"] != SAVED_PLAN:
                 raise KeyError("format")
-            mark = Fingerprint(saved["inputs"], saved["lockfile"], tuple(saved["send"]))
-            found.append(SavedCampaign((path.parent / saved["campaign_file"]).resolve(), mark))
+            files = tuple(sorted((str(k), str(v)) for k, v in saved.get("files", {}).items()))
+            mark = Fingerprint(saved["inputs"], saved["lockfile"], tuple(saved["send"]), files)
+            found.append(SavedCampaign(_as_typed(path.parent / saved["campaign_file"]), mark))
         return found
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise InputError(
@@ -103,25 +108,51 @@ def read_saved_plan(path: Path) -> list[SavedCampaign]:
         ) from err
 
 
+def _as_typed(path: Path) -> Path:
+    """``path`` relative to the working directory when below it, as a user would type it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return resolved
+
+
 def check_inputs(saved: Fingerprint, campaign: Campaign) -> None:
     """Before anything else: the files and the lockfile are those the plan was made from."""
     changed = []
     if inputs_digest(campaign) != saved.inputs:
-        changed.append("the campaign or its data files")
+        changed.append(_changed_files(saved, campaign))
     if lockfile_digest(campaign.lockfile_path) != saved.lockfile:
-        changed.append("the lockfile (something was sent or settled since)")
+        changed.append("the lockfile changed (something was sent or settled since)")
     _refuse(campaign, changed)
 
 
 def check_batches(saved: Fingerprint, plan: CampaignPlan) -> None:
     """After planning: the batches to send are those the plan showed."""
     now = tuple(b.key for b in plan.batches if b.action == "send")
-    _refuse(plan.campaign, [] if now == saved.send else ["the batches to send"])
+    _refuse(plan.campaign, [] if now == saved.send else ["the batches to send changed"])
+
+
+def _changed_files(saved: Fingerprint, campaign: Campaign) -> str:
+    """Which input files differ from the saved plan's, by name."""
+    before, now = dict(saved.files), input_files(campaign)
+    names = [
+        f"{name} {_how(name in before, name in now)}"
+        for name in sorted(before.keys() | now.keys())
+        if before.get(name) != now.get(name)
+    ]
+    if not before or not names:
+        return "the campaign or its data files changed"
+    return ", ".join(names)
+
+
+def _how(before: bool, now: bool) -> str:
+    return "is new" if not before else "is gone" if not now else "was edited"
 
 
 def _refuse(campaign: Campaign, changed: list[str]) -> None:
     if changed:
         raise InputError(
-            f"{campaign.path}: the saved plan is stale: {' and '.join(changed)} changed since "
-            "it was made. Nothing was sent; review a new plan (`ippanel-run plan --out`)"
+            f"{campaign.path}: the saved plan is stale: {'; '.join(changed)} since it was made. "
+            "Nothing was sent; review a new plan (`ippanel-run plan --out`)"
         )

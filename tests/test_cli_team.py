@@ -48,7 +48,11 @@ def test_stale_saved_plan_is_refused(invoke: Invoke, workdir: Path) -> None:
         more.write("09127777777\n")
     result = invoke("--sandbox", "--yes", "plan.json")
     assert result.exit_code == 2
-    assert "the saved plan is stale: the campaign or its data files changed" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: examples/webservice/maintenance-notice.yaml: the saved plan is stale: "
+        "subscribers.txt was edited since it was made. Nothing was sent; review a new plan "
+        "(`ippanel-run plan --out`)"
+    )
     assert committed(workdir) == Counter()
 
 
@@ -57,7 +61,7 @@ def test_saved_plan_is_refused_after_the_campaign_was_sent(invoke: Invoke, workd
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
     result = invoke("--sandbox", "--yes", "plan.json")
     assert result.exit_code == 2
-    assert "the lockfile (something was sent or settled since) changed" in result.stderr
+    assert "the lockfile changed (something was sent or settled since)" in result.stderr
     assert sum(committed(workdir).values()) == 5
 
 
