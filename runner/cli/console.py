@@ -1,21 +1,17 @@
-"""Terminal manners: a progress bar on a terminal, plain lines in CI logs, apply summaries.
+"""Terminal manners: when to draw, and the summaries of apply (progress is in ``progress``).
 
-Nothing here decides anything; it only renders events and outcomes to the stream
-it is given. Colour and bars only when that stream is a terminal and ``NO_COLOR``
-is unset. API answers in these lines never carry control characters to the terminal.
+Nothing here decides anything; it only renders outcomes to the stream it is given.
+Colour and bars only when that stream is a terminal and ``NO_COLOR`` is unset. API
+answers in these lines never carry control characters to the terminal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from typing import TextIO
 
 from runner.apply import ApplyOutcome
-from runner.executor import Progress as BatchEvent
 from runner.pricing import Estimate
 from runner.safe_text import one_line
 from runner.schedule import cancel_deadline, describe
@@ -31,80 +27,6 @@ NEXT_RUN = {
 def fancy(stream: TextIO, env: Mapping[str, str]) -> bool:
     """Bars and colour only for a person at a terminal."""
     return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
-
-
-class ProgressDisplay:
-    """Batches and recipients done: a bar on a terminal, one line a batch elsewhere."""
-
-    def __init__(self, stream: TextIO, *, batches: int, recipients: int, bar: bool) -> None:
-        self.stream = stream
-        self.batches = batches
-        self.recipients = recipients
-        self._done = 0
-        self._bar: Progress | None = None
-        if bar:
-            self._bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(file=stream),
-                transient=True,
-            )
-            self._batch_task = self._bar.add_task("batches", total=batches)
-            self._recipient_task = self._bar.add_task("recipients", total=recipients)
-
-    def close(self) -> None:
-        if self._bar is not None and self._done:
-            self._bar.stop()
-
-    def update(self, event: BatchEvent) -> None:
-        self._done += 1
-        if self._bar is not None:
-            if self._done == 1:
-                self._bar.start()
-            self._bar.advance(self._batch_task)
-            self._bar.advance(self._recipient_task, event.recipients)
-            return
-        ids = ",".join(str(i) for i in event.outbox_ids) or "-"
-        line = (
-            f"[{self._done}/{self.batches}] batch {event.key} {event.state}: "
-            f"{event.recipients:,} recipient(s), outbox ids {ids}"
-        )
-        if event.error:
-            line += f" ({event.error})"
-        self.stream.write(one_line(line) + "\n")
-        self.stream.flush()
-
-
-class CountDisplay:
-    """A bar for "n of total done" on a terminal; nothing in logs (the summary follows)."""
-
-    def __init__(self, stream: TextIO, label: str, *, bar: bool) -> None:
-        self._label = label
-        self._bar = (
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(file=stream),
-                transient=True,
-            )
-            if bar
-            else None
-        )
-        self._task: Any = None
-
-    def update(self, done: int, total: int) -> None:
-        if self._bar is None:
-            return
-        if self._task is None:
-            self._bar.start()
-            self._task = self._bar.add_task(self._label, total=total)
-        self._bar.update(self._task, completed=done, total=total)
-
-    def close(self) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.stop()
 
 
 def estimate_lines(quote: Estimate | None) -> list[str]:

@@ -23,7 +23,8 @@ from runner.cli.base import (
     paths_argument,
     sandbox_option,
 )
-from runner.cli.console import CountDisplay, fancy
+from runner.cli.console import fancy
+from runner.cli.progress import CountDisplay
 from runner.errors import InputError
 
 
@@ -97,7 +98,12 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
     lock = lockfile.load(campaign.lockfile_path, campaign.name)
     if not lock.batches:
         raise InputError(f"{campaign.lockfile_path} does not exist or is empty: send first")
-    shown = CountDisplay(sys.stderr, "outboxes", bar=fancy(sys.stderr, app.env))
+    shown = CountDisplay(
+        sys.stderr,
+        "outboxes",
+        bar=fancy(sys.stderr, app.env),
+        clock=lambda: app.now().timestamp(),
+    )
     interval = options.interval
 
     def waiting_for(count: int) -> None:

@@ -30,13 +30,8 @@ from runner.cli.base import (
     sandbox_option,
     skip_invalid_option,
 )
-from runner.cli.console import (
-    ProgressDisplay,
-    estimate_lines,
-    fancy,
-    last_line,
-    outcome_lines,
-)
+from runner.cli.console import estimate_lines, fancy, last_line, outcome_lines
+from runner.cli.progress import ProgressDisplay
 from runner.cli.report import ReportOptions, run_report
 from runner.errors import ConfirmationRefused
 from runner.executor import Progress, SendSeams
@@ -207,7 +202,14 @@ def _apply_one(
         recipients = sum(b.recipient_count for b in to_send)
         if not quiet:
             display.append(
-                ProgressDisplay(sys.stderr, batches=len(to_send), recipients=recipients, bar=bar)
+                ProgressDisplay(
+                    sys.stderr,
+                    batches=len(to_send),
+                    recipients=recipients,
+                    bar=bar,
+                    verbose=options.verbose,
+                    clock=lambda: app.now().timestamp(),
+                )
             )
 
     def confirm(plan: CampaignPlan) -> bool:
