@@ -17,7 +17,7 @@ from report_screenshot import Scenario, phones
 
 from runner.api.client import IPPanelClient, in_process_transport
 from runner.lockfile import BatchRecord
-from runner.report import build_report, cache_path, render_json, watch
+from runner.report import build_report, cache_path, render_json, watch, write_report
 from runner.report import states as report_states
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL
 
@@ -308,3 +308,13 @@ def test_a_sent_outbox_awaiting_delivery_reports_is_read_again_until_they_settle
     report(scenario)
     report(scenario)
     assert seen == ["new_list", "recipients"]
+
+
+def test_the_report_file_is_written_streamed_yet_as_render_json_has_it(
+    scenario: Scenario,
+) -> None:
+    personalized(scenario, "a", phones(5))
+    scenario.clock.advance(90)
+    result = report(scenario)
+    json_path = write_report(result)[0]
+    assert json_path.read_text(encoding="utf-8") == render_json(result)

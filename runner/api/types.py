@@ -29,7 +29,7 @@ class SendResult:
     outbox_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     """One bulk (send request) from ``report/new_list`` or ``report/by_bulk``."""
 

@@ -36,6 +36,7 @@ class ReportOptions:
     interval: float = 30.0
     with_csv: bool = False
     as_json: bool = False
+    concurrency: int = 4
 
 
 @cli.command()
@@ -49,6 +50,13 @@ class ReportOptions:
     help="Seconds between polls with --watch.",
 )
 @click.option("--csv", "with_csv", is_flag=True, help="Also write <stem>.report.csv per recipient.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Outboxes read at once (their recipients, or by_bulk).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -67,6 +75,7 @@ def report(
     watch: bool,
     interval: float,
     with_csv: bool,
+    concurrency: int,
     fmt: str,
     sandbox: bool,
     api_url: str | None,
@@ -81,7 +90,11 @@ def report(
     """
     app = app_of(ctx)
     options = ReportOptions(
-        watch=watch, interval=interval, with_csv=with_csv, as_json=fmt == "json"
+        watch=watch,
+        interval=interval,
+        with_csv=with_csv,
+        as_json=fmt == "json",
+        concurrency=concurrency,
     )
     with open_client(app, sandbox=sandbox, api_url=api_url) as client:
         results = each_campaign(
@@ -126,6 +139,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
                 interval=interval,
                 sleep=app.sleep,
                 now=app.now,
+                concurrency=options.concurrency,
                 progress=shown.update,
                 waiting_for=waiting_for,
                 cache=cache,
@@ -137,6 +151,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
                 lock,
                 client,
                 now=app.now(),
+                concurrency=options.concurrency,
                 progress=shown.update,
                 cache=cache,
                 warn=warn,

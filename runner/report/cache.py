@@ -36,14 +36,12 @@ FORMAT_VERSION = 1
 SETTLE_HOURS = 72
 FINAL_STATUSES = frozenset({2, 3, 4})
 SENT = 6
+# What is kept of an outbox row, in this order (its id is the entry's key; the state's
+# name and status text follow from state_id).
 ROW_FIELDS = (
-    "outbox_id",
     "sender",
     "message",
     "state_id",
-    "state",
-    "status",
-    "type",
     "recipients",
     "exit_count",
     "cost",
@@ -54,7 +52,7 @@ ROW_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FinalOutbox:
     """An outbox whose report can no longer change: its row and every recipient."""
 
@@ -87,9 +85,10 @@ def load_cache(path: Path, lock: Lock, api: str) -> dict[int, FinalOutbox]:
             or data.get("format_version") != FORMAT_VERSION
             or data.get("campaign") != lock.campaign
             or data.get("api") != api
+            or data.get("row_fields") != list(ROW_FIELDS)
         ):
             return {}
-        entries = {int(k): _entry(v) for k, v in data["outboxes"].items()}
+        entries = {int(k): _entry(int(k), v) for k, v in data["outboxes"].items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError, ApiError):
         return {}
     return {i: e for i, e in entries.items() if _still_in(lock, e.batch, i)}
@@ -102,6 +101,7 @@ def save_cache(path: Path, lock: Lock, api: str, entries: Mapping[int, FinalOutb
         "format_version": FORMAT_VERSION,
         "campaign": lock.campaign,
         "api": api,
+        "row_fields": list(ROW_FIELDS),
         "outboxes": {str(i): _json(e) for i, e in sorted(entries.items())},
     }
     text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -123,31 +123,31 @@ def _json(entry: FinalOutbox) -> dict[str, Any]:
     row = entry.row
     return {
         "batch": entry.batch,
-        "row": {name: getattr(row, name) for name in ROW_FIELDS},
+        "row": [getattr(row, name) for name in ROW_FIELDS],
         # One short list a recipient, in the API's order: [phone, status, parts].
         "recipients": [[r.phone, r.status, r.parts] for r in entry.recipients],
     }
 
 
-def _entry(data: Mapping[str, Any]) -> FinalOutbox:
+def _entry(outbox_id: int, data: Mapping[str, Any]) -> FinalOutbox:
     """One cached outbox, checked field by field (``ApiError``/``ValueError`` if malformed)."""
-    row = data["row"]
-    outbox_id = as_int(row["outbox_id"], "outbox_id")
+    row = dict(zip(ROW_FIELDS, data["row"], strict=True))
+    comment = row["reject_comment"]
     parsed = OutboxRow(
         outbox_id=outbox_id,
         sender=_text(row["sender"]),
         message=_text(row["message"]),
         state_id=as_opt_int(row["state_id"], "state_id"),
-        state=_text(row["state"]),
-        status=_text(row["status"]),
-        type=_text(row["type"]),
+        state="",
+        status="",
+        type="",
         recipients=as_int(row["recipients"], "recipients"),
         exit_count=as_int(row["exit_count"], "exit_count"),
         cost=as_float(row["cost"], "cost"),
         parts=as_opt_int(row["parts"], "parts"),
         created_at=as_opt_int(row["created_at"], "created_at"),
         send_at=as_opt_int(row["send_at"], "send_at"),
-        reject_comment=None if row["reject_comment"] is None else _text(row["reject_comment"]),
+        reject_comment=None if comment is None else _text(comment),
     )
     recipients = tuple(
         RecipientResult(

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from runner.api.client import IPPanelClient
-from runner.api.types import STAT_CATEGORIES, OutboxRow
+from runner.api.types import OutboxRow
 from runner.lockfile import BatchRecord, Lock
 from runner.models import Campaign
 from runner.operators import operator_of
@@ -257,11 +257,10 @@ def outbox_result(row: OutboxRow, recipients: tuple[RecipientResult, ...] | None
 def _stats(text: str, recipients: Iterable[RecipientResult]) -> Stats:
     """Messages per category, operator and language, as ``bulk_stats`` shapes them."""
     language = "en" if count_parts(text).encoding == "GSM-7" else "fa"
-    stats: Stats = {category: {} for category in STAT_CATEGORIES}
+    stats: Stats = {}
     for recipient in recipients:
-        cell = stats[CATEGORY_OF_STATUS.get(recipient.status, "pending")].setdefault(
-            operator_of(recipient.phone), {}
-        )
+        category = CATEGORY_OF_STATUS.get(recipient.status, "pending")
+        cell = stats.setdefault(category, {}).setdefault(operator_of(recipient.phone), {})
         cell[language] = cell.get(language, 0) + 1
     return stats
 

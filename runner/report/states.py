@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from runner.api.client import IPPanelClient
@@ -98,7 +98,9 @@ def outbox_rows(
     ask = [i for i in sorted(wanted) if i not in rows or _lacks_comment(rows[i])]
     for outbox_id, row in bounded(ask, client.outbox_by_id, concurrency):
         rows[outbox_id] = row
-    return rows
+    # The API's whole row (two dozen fields) is not needed any more: a hundred thousand
+    # of them would be most of the report's memory.
+    return {i: replace(row, raw={}) for i, row in rows.items()}
 
 
 def _listed(client: IPPanelClient, window: Window) -> Iterator[tuple[int, OutboxRow]]:

@@ -11,8 +11,9 @@ import csv as csvlib
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-from runner.files import write_atomic
+from runner.files import atomic_writer, write_atomic
 from runner.report.facts import campaign_facts, operator_rows
 from runner.report.fmt import money, number, percent, status_sentence
 from runner.report.model import Report, needs_attention
@@ -33,20 +34,30 @@ def report_paths(campaign_path: Path, *, csv: bool = False) -> list[Path]:
 def write_report(report: Report, *, csv: bool = False) -> list[Path]:
     """Write the report files beside the campaign file; return their paths."""
     paths = report_paths(report.campaign_path, csv=csv)
-    texts = [render_json(report), render_markdown(report), render_html(report)]
+    json_path, *others = paths
+    with atomic_writer(json_path) as out:
+        # Streamed (the same text as render_json): a campaign of a hundred thousand outboxes
+        # makes tens of megabytes of JSON, and building it as one string takes several times that.
+        json.dump(_document(report), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    texts = [render_markdown(report), render_html(report)]
     if csv:
         texts.append(render_csv(report))
-    for path, text in zip(paths, texts, strict=True):
+    for path, text in zip(others, texts, strict=True):
         write_atomic(path, text)
     return paths
 
 
 def render_json(report: Report) -> str:
     """The ``<stem>.report.json`` document: the report, what went out, recipients per operator."""
+    return json.dumps(_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _document(report: Report) -> dict[str, Any]:
     document = report.to_json()
     document["campaign_facts"] = campaign_facts(report).to_json()
     document["recipients_by_operator"] = [line.to_json() for line in operator_rows(report)]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return document
 
 
 def render_csv(report: Report) -> str:
