@@ -16,8 +16,10 @@ import pytest
 from report_screenshot import Scenario, phones
 
 from runner.api.client import IPPanelClient, in_process_transport
+from runner.errors import AuthenticationError
 from runner.lockfile import BatchRecord
 from runner.report import build_report, cache_path, render_json, watch, write_report
+from runner.report import fetch as report_fetch
 from runner.report import states as report_states
 from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL
 
@@ -318,3 +320,39 @@ def test_the_report_file_is_written_streamed_yet_as_render_json_has_it(
     result = report(scenario)
     json_path = write_report(result)[0]
     assert json_path.read_text(encoding="utf-8") == render_json(result)
+
+
+def test_states_are_asked_for_in_the_largest_page_the_api_serves() -> None:
+    from runner.sandbox.reports import NEW_LIST_MAX_LIMIT
+
+    assert report_states.NEW_LIST_PAGE == NEW_LIST_MAX_LIMIT == 1000
+
+
+def test_a_report_cut_short_keeps_what_it_read_and_the_rerun_reads_the_rest(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_fetch, "SAVE_EVERY", 2)
+    personalized(scenario, "a", phones(6))
+    scenario.clock.advance(90)
+    inner = in_process_transport(scenario.app)
+    path = cache_path(scenario.campaign.path)
+    reads: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/recipients"):
+            reads.append(len(json.loads(path.read_text())["outboxes"]) if path.exists() else 0)
+            if len(reads) == 5:
+                return httpx.Response(401, json={"data": None, "meta": {"status": False}})
+        return inner.handle_request(request)
+
+    scenario.client = IPPanelClient(
+        DEMO_API_KEY, base_url=IN_PROCESS_BASE_URL, transport=httpx.MockTransport(flaky)
+    )
+    with pytest.raises(AuthenticationError):
+        report(scenario, concurrency=1)
+    assert reads == [0, 0, 2, 2, 4]  # saved every 2 outboxes while reading
+    assert len(json.loads(path.read_text())["outboxes"]) == 4
+
+    reads.clear()
+    assert report(scenario).complete
+    assert len(reads) == 2

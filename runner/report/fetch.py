@@ -50,6 +50,9 @@ CATEGORY_OF_STATUS: dict[int | None, str] = {
     None: "pending",
 }
 Stats = dict[str, dict[str, dict[str, int]]]
+# Outboxes between two saves of the cache while recipients are read: a killed first report
+# of a huge campaign loses at most this many reads.
+SAVE_EVERY = 10_000
 
 
 def _no_progress(done: int, total: int) -> None:
@@ -115,9 +118,14 @@ class Fetcher:
                 self._keep(outbox_id, rows, now.timestamp())
                 done += 1
                 self.progress(done, total)
+                if done % SAVE_EVERY == 0:
+                    self._save()  # a first report of 100,000 outboxes takes minutes
         finally:
-            if self.cache is not None:
-                save_cache(self.cache, self.lock, self.client.base_url, self.final)
+            self._save()
+
+    def _save(self) -> None:
+        if self.cache is not None:
+            save_cache(self.cache, self.lock, self.client.base_url, self.final)
 
     def waiting(self) -> list[int]:
         """Outbox ids whose state is not final yet."""
