@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from runner.datafile import (
     DataFileError,
@@ -114,6 +113,9 @@ def _foreign(international: str) -> NoReturn:
     example = phonenumbers.example_number(
         phonenumbers.region_code_for_country_code(number.country_code or 0)
     )
+    # Imported here, for this error only: the geocoder's data is ~90 MB and ~1 s at start-up.
+    from phonenumbers import geocoder
+
     country = geocoder.country_name_for_number(example, "en") if example else ""
     code = f"+{number.country_code}" + (f", {country}" if country else "")
     raise InvalidNumber(
