@@ -235,6 +235,22 @@ def test_without_new_list_every_outbox_is_asked_with_by_bulk_and_a_warning(
     ]
     assert result.complete
 
+    # --watch asks every poll; the warning is given once.
+    personalized(scenario, "b", phones(2, start=2))
+    warnings.clear()
+    seen.clear()
+    watch(
+        scenario.campaign,
+        scenario.lock,
+        scenario.client,
+        interval=40,
+        sleep=scenario.clock.advance,
+        now=scenario.clock.now,
+        warn=warnings.append,
+    )
+    assert seen.count("POST /api/report/new_list") == 4  # in review at 0, 40, 80 s; final at 120
+    assert len(warnings) == 1
+
 
 def test_watch_polls_states_only_and_reads_recipients_once(
     scenario: Scenario, counted: Counting

@@ -80,7 +80,8 @@ class Fetcher:
         self.client = client
         self.concurrency = concurrency
         self.progress = progress
-        self.warn = warn
+        self._warn = warn
+        self._warned: set[str] = set()
         self.cache = cache
         self.owner = by_outbox(sorted(lock.batches.values(), key=lambda r: r.key))
         self.final: dict[int, FinalOutbox] = (
@@ -104,7 +105,7 @@ class Fetcher:
                     list(self.lock.batches.values()),
                     todo,
                     concurrency=self.concurrency,
-                    warn=self.warn,
+                    warn=self._warn_once,
                 )
             )
             ready = sorted(
@@ -122,6 +123,12 @@ class Fetcher:
                     self._save()  # a first report of 100,000 outboxes takes minutes
         finally:
             self._save()
+
+    def _warn_once(self, message: str) -> None:
+        # --watch asks again every poll; the API lacking an endpoint is news only once.
+        if message not in self._warned:
+            self._warned.add(message)
+            self._warn(message)
 
     def _save(self) -> None:
         if self.cache is not None:
