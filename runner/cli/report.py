@@ -87,6 +87,12 @@ def report(
     <stem>.report.cache.json, so running it again asks the API only about the
     rest. Exit code 1 when a batch was rejected, ran out of credit, failed in
     the system, or is still unresolved.
+
+    \b
+    Examples:
+      ippanel-run report campaigns/yalda-1405.yaml
+      ippanel-run report --watch --interval 60 campaigns/
+      ippanel-run report --sandbox --csv --concurrency 16 examples/file/autumn-sale.yaml
     """
     app = app_of(ctx)
     options = ReportOptions(
