@@ -96,6 +96,8 @@ def load_cache(path: Path, lock: Lock, api: str) -> dict[int, FinalOutbox]:
 
 def save_cache(path: Path, lock: Lock, api: str, entries: Mapping[int, FinalOutbox]) -> bool:
     """Write ``entries`` to ``path`` (atomically) if that changes it; True if written."""
+    if not entries and not path.exists():
+        return False  # nothing final yet: no file to litter the folder with
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
