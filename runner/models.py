@@ -213,6 +213,22 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One line of what changed since a campaign was sent, as ``terraform plan`` shows it.
+
+    ``symbol`` is ``~`` (changed), ``+`` (will be sent), ``-`` (gone from the campaign)
+    or ``=`` (unchanged, left out); ``what`` is ``text`` or ``recipients``.
+    """
+
+    symbol: str
+    what: str
+    detail: str
+    count: int
+    # For programs (the JSON plan): text_changed, added, planned_again, removed, left_out.
+    key: str
+
+
+@dataclass(frozen=True)
 class CampaignPlan:
     """Everything apply would do for one campaign; dry-run prints exactly this."""
 
@@ -225,3 +241,5 @@ class CampaignPlan:
     total_parts: int
     skipped_recipients: int = 0
     notes: tuple[str, ...] = ()
+    # What changed since the lockfile's sends (empty for a campaign not sent yet).
+    changes: tuple[Change, ...] = ()

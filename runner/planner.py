@@ -53,6 +53,8 @@ class _Collector:
     skipped: int = 0
     more_errors: int = 0
     promotional: bool = False  # the operator appends the opt-out suffix to every text
+    # Told the text each recipient left out (already sent) would get now, if asked for.
+    on_covered: Callable[[str], None] | None = None
 
     def add(self, text: str, phone: str) -> None:
         self.groups.setdefault(text, []).append(phone)
@@ -75,12 +77,15 @@ def build_plan(
     now: datetime,
     skip_invalid: bool = False,
     covered: Callable[[str], bool] | None = None,
+    on_covered: Callable[[str], None] | None = None,
 ) -> CampaignPlan:
     """Plan ``campaign``: every batch with its request, plus stats and samples.
 
     ``covered(phone)`` says whether a recipient already got this campaign (from the
-    lockfile); those are left out and counted. Raises ``InvalidCampaign`` with
-    every problem found (the first few per kind for per-recipient errors).
+    lockfile); those are left out and counted, and ``on_covered`` is told the text
+    each of them would get now (to show whether the text changed since). Raises
+    ``InvalidCampaign`` with every problem found (the first few per kind for
+    per-recipient errors).
     """
     send_time = resolve_schedule(campaign.schedule, now) if campaign.schedule else None
     hours = scheduled_problem(campaign, send_time) if send_time else None
@@ -90,7 +95,7 @@ def build_plan(
     recipients = iter_recipients(
         campaign.recipients, campaign.exclude, stats, skip_invalid=skip_invalid
     )
-    collector = _Collector(promotional=spec_of(campaign.type).promotional)
+    collector = _Collector(promotional=spec_of(campaign.type).promotional, on_covered=on_covered)
     fields = _common_fields(campaign, send_time)
     batches = _rendered_batches(campaign, fields, recipients, covered, collector)
     collector.fail(audience_problems(campaign, batches))
@@ -182,11 +187,20 @@ def _common_fields(campaign: Campaign, send_time: datetime | None) -> dict[str, 
 
 
 def _fresh(
-    recipients: Iterator[Recipient], covered: Callable[[str], bool] | None, c: _Collector
+    recipients: Iterator[Recipient],
+    covered: Callable[[str], bool] | None,
+    c: _Collector,
+    text_of: Callable[[Recipient], str | None] | None = None,
 ) -> Iterator[Recipient]:
+    """The recipients not covered yet; those covered are counted (and their text told)."""
+    told = c.on_covered if text_of is not None else None
     for recipient in recipients:
         if covered is not None and covered(recipient.phone):
             c.skipped += 1
+            if told is not None and text_of is not None:
+                text = text_of(recipient)
+                if text is not None:
+                    told(text)
         else:
             yield recipient
 
@@ -213,7 +227,7 @@ def _render_once(
     text = template.render(campaign.vars)
     _check_text(campaign, template, text, "", c)
     c.groups[text] = []  # the one text exists even before (or without) any recipient
-    for recipient in _fresh(recipients, covered, c):
+    for recipient in _fresh(recipients, covered, c, lambda _recipient: text):
         c.add(text, recipient.phone)
 
 
@@ -224,7 +238,14 @@ def _render_each(
     covered: Callable[[str], bool] | None,
     c: _Collector,
 ) -> None:
-    for recipient in _fresh(recipients, covered, c):
+    def text_now(recipient: Recipient) -> str | None:
+        context = {**campaign.vars, **recipient.fields, "phone": recipient.phone}
+        try:
+            return template.render(context)
+        except InvalidCampaign:
+            return None  # not sent again either way; its problem is not this plan's
+
+    for recipient in _fresh(recipients, covered, c, text_now):
         context = {**campaign.vars, **recipient.fields, "phone": recipient.phone}
         try:
             text = template.render(context, who=f"{recipient.phone} ({recipient.origin})")

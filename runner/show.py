@@ -58,7 +58,15 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
         "recipients_to_send": sum(b.recipient_count for b in to_send),
         "max_parts": plan.max_parts,
         "total_parts": plan.total_parts,
+        **_changes(plan),
     }
+
+
+def _changes(plan: CampaignPlan) -> dict[str, Any]:
+    """What changed since the campaign was sent, for the JSON summary (absent if not sent)."""
+    if not plan.changes:
+        return {}
+    return {"changes": {c.key: c.count for c in plan.changes}}
 
 
 def plan_line(plan: CampaignPlan) -> str:
@@ -90,17 +98,25 @@ def write_text(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             )
         if len(plan.batches) > SHOWN_BATCHES:
             out.write(f"  … and {len(plan.batches) - SHOWN_BATCHES} more batch(es)\n")
-        if plan.samples:
-            out.write("\n  Samples:\n")
-            for sample in plan.samples:
-                out.write(f"    {sample.phone}  {_parts(sample.parts, sample.encoding)}\n")
-                lines = sample.text.splitlines()
-                out.write("".join(f"      │ {inert(line)}\n" for line in lines))
-                if sample.appended:
-                    out.write(f"      + {_appended(sample)}\n")
+        if plan.changes:
+            out.write("\n  Since it was sent:\n")
+            out.writelines(f"    {c.symbol} {c.what:<11} {c.detail}\n" for c in plan.changes)
+        _write_samples(plan, out)
         for note in plan.notes:
             out.write(f"\n  Note: {one_line(note)}\n")
         out.write(f"\n{plan_line(plan)}\n")
+
+
+def _write_samples(plan: CampaignPlan, out: TextIO) -> None:
+    if not plan.samples:
+        return
+    out.write("\n  Samples:\n")
+    for sample in plan.samples:
+        out.write(f"    {sample.phone}  {_parts(sample.parts, sample.encoding)}\n")
+        lines = sample.text.splitlines()
+        out.write("".join(f"      │ {inert(line)}\n" for line in lines))
+        if sample.appended:
+            out.write(f"      + {_appended(sample)}\n")
 
 
 def _appended(sample: Sample) -> str:
@@ -239,6 +255,11 @@ def write_markdown(plans: Sequence[CampaignPlan], out: TextIO) -> None:
             )
         if len(plan.batches) > SHOWN_BATCHES:
             out.write(f"| | … {len(plan.batches) - SHOWN_BATCHES} more | | |\n")
+        if plan.changes:
+            out.write("\n**Since it was sent:**\n\n| | | |\n|---|---|---|\n")
+            out.writelines(
+                f"| {c.symbol} | {c.what} | {md_text(c.detail)} |\n" for c in plan.changes
+            )
         if plan.samples:
             out.write("\n<details><summary>Samples</summary>\n\n")
             for sample in plan.samples:

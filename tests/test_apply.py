@@ -142,7 +142,8 @@ def test_added_recipients_get_only_the_new_sends(invoke: Invoke, workdir: Path) 
     campaign.write_text(text, encoding="utf-8")
 
     plan = invoke("plan", str(campaign))
-    assert "12 recipient(s) already got this campaign" in plan.stdout
+    assert "  Since it was sent:\n" in plan.stdout
+    assert "~ text        changed: 12 recipient(s) who got the earlier text" in plan.stdout
     result = invoke("--sandbox", "--yes", str(campaign))
     assert result.exit_code == 0, result.output
     got = deliveries(workdir)

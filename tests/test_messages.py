@@ -8,11 +8,16 @@ need a run first and are tests of their own below.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers import REPO, Invoke
+
+from runner.cli import AppContext, cli
+from runner.sandbox.testing import FakeClock
 
 MESSAGES = REPO / "tests" / "data" / "messages"
 CASES = sorted(path.stem for path in MESSAGES.glob("*.yaml"))
@@ -50,3 +55,47 @@ def test_the_plan_says_what_to_fix_too_and_apply_that_nothing_was_sent(
     assert planned.stderr.splitlines()[-1] == "error: 1 problem; fix it and run plan again"
     applied = invoke("--sandbox", "--yes", "key_typo.yaml")
     assert applied.stderr.splitlines()[-1] == "error: 1 problem; nothing was sent"
+
+
+def test_an_edited_campaign_already_sent_shows_what_changed_like_terraform_plan(
+    invoke: Invoke, workdir: Path
+) -> None:
+    campaign = workdir / "examples/peer_to_peer/nowruz-discount.yaml"
+    assert invoke("--sandbox", "--yes", str(campaign)).exit_code == 0
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("نوروز مبارک", "نوروزتان مبارک"), encoding="utf-8")
+    customers = workdir / "examples/peer_to_peer/customers.csv"
+    rows = customers.read_text(encoding="utf-8").splitlines()
+    ali = next(row for row in rows if row.startswith("0098 935"))
+    kept = [row for row in rows if row != ali] + ["09125550001,Sam,Tehran"]
+    customers.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    plan = invoke("plan", str(campaign))
+    assert plan.exit_code == 0, plan.output
+    changes = plan.stdout.split("  Since it was sent:\n")[1].split("\n\n")[0]
+    assert changes.splitlines() == [
+        "    ~ text        changed: 3 recipient(s) who got the earlier text are left out, not "
+        "sent this one",
+        "    + recipients  1 new: they get this campaign",
+        "    - recipients  1 no longer in the campaign: they already got it (nothing is taken "
+        "back)",
+    ]
+    summary = json.loads(invoke("plan", "--format", "json", str(campaign)).stdout)
+    assert summary["campaigns"][0]["summary"]["changes"] == {
+        "text_changed": 3,
+        "added": 1,
+        "removed": 1,
+    }
+
+
+def test_the_confirmation_is_asked_on_the_terminal_while_the_plan_goes_to_stdout(
+    workdir: Path, clock: FakeClock
+) -> None:
+    app = AppContext(now=clock.now, sleep=clock.sleep, env={}, interactive=lambda: True)
+    campaign = "examples/webservice/maintenance-notice.yaml"
+    result = CliRunner().invoke(cli, ["--sandbox", campaign], obj=app, input="n\n")
+    assert result.exit_code == 2
+    assert "Send maintenance-notice now (1 batch(es))? [y/N]: n" in result.stderr
+    assert "Send maintenance-notice" not in result.stdout
+    assert result.stdout.startswith("Campaign maintenance-notice (")
+    assert "not confirmed; nothing was sent" in result.stderr
