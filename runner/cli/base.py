@@ -8,7 +8,6 @@ arguments to the pipeline; errors become exit codes in exactly one place
 
 from __future__ import annotations
 
-import difflib
 import os
 import shlex
 import sys
@@ -33,13 +32,14 @@ from runner.cli.connect import (
     open_client,
     sandbox_option,
 )
+from runner.cli.group import Cli
 from runner.diff import diff
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
 from runner.limits import recipient_problems
 from runner.loader import MAX_BYTES
 from runner.models import CampaignPlan
 from runner.paths import is_regular_inside, repository_root
-from runner.safe_text import excerpt, inert, one_line
+from runner.safe_text import inert, one_line
 from runner.show import write_json, write_markdown, write_text
 
 # Every command module imports its shared parts from here, the API connection's too.
@@ -96,85 +96,6 @@ EXIT_BUG = 3
 
 # Violations printed at most; the count line still says how many there are in all.
 SHOWN_VIOLATIONS = 100
-
-
-# Words other tools use for our commands: ``ippanel-run init`` suggests ``new``.
-SYNONYMS = {
-    "init": "new",
-    "create": "new",
-    "list": "status",
-    "ls": "status",
-    "stop": "cancel",
-    "abort": "cancel",
-    "inbox": "replies",
-}
-
-
-class Cli(click.Group):
-    """``ippanel-run CAMPAIGN...`` means ``ippanel-run apply CAMPAIGN...``; errors → exit codes.
-
-    Only existing paths are applied that way: an unknown word (``valdiate``) is a usage
-    error with a suggestion, never a campaign that fails after others were sent.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        words = _words(args, self._valued_options())
-        if not words:
-            implied = bool(args) and not {"--help", "-h", "--version"} & set(args)
-        else:
-            implied = words[0] not in self.commands
-        if implied:
-            missing = [word for word in words if not os.path.exists(word)]
-            if missing:
-                raise click.UsageError(self._not_found(missing[0]), ctx)
-            args = ["apply", *args]
-        return super().parse_args(ctx, args)
-
-    def _valued_options(self) -> set[str]:
-        """Options of the implied ``apply`` that take a value (``--format json``)."""
-        apply = self.commands.get("apply")
-        params = apply.params if apply is not None else []
-        return {
-            name
-            for p in params
-            if isinstance(p, click.Option) and not p.is_flag and not p.count
-            for name in p.opts
-        }
-
-    def _not_found(self, word: str) -> str:
-        close = difflib.get_close_matches(word, list(self.commands), n=1, cutoff=0.6)
-        if word.lower() in SYNONYMS:
-            close = [SYNONYMS[word.lower()]]
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return (
-            f"{excerpt(word)} is neither a command nor an existing file or folder{hint}; "
-            "nothing was sent"
-        )
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except Exception as err:
-            ctx.exit(exit_code_for(err, ctx.find_object(AppContext)))
-
-
-def _words(args: Sequence[str], valued: set[str]) -> list[str]:
-    """The arguments that are not options or option values."""
-    words: list[str] = []
-    skip = False
-    for index, arg in enumerate(args):
-        if skip:
-            skip = False
-        elif arg == "--":
-            words.extend(args[index + 1 :])
-            break
-        elif arg.startswith("-") and arg != "-":
-            skip = "=" not in arg and arg in valued
-        else:
-            words.append(arg)
-    return words
 
 
 def exit_code_for(err: Exception, app: AppContext | None, note: str = "nothing was sent") -> int:
@@ -287,7 +208,7 @@ skip_invalid_option = click.option(
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     help="How to print the plan: text for people, json for programs, markdown for pull requests.",
@@ -314,6 +235,16 @@ def cli(ctx: click.Context) -> None:
     ippanel-run new NAME                start a campaign that validates as written
     ippanel-run status                  every campaign's state at a glance
     ippanel-run cancel CAMPAIGN...      stop scheduled sends (until 5 minutes before)
+
+    Without a command, the options of apply come before the campaigns: --sandbox
+    (the built-in simulator; nothing real is sent), --yes (no prompt, for CI),
+    --dry-run, --report and the rest of `ippanel-run apply --help`.
+
+    \b
+    Examples:
+      ippanel-run --sandbox --yes --report examples/peer_to_peer/nowruz-discount.yaml
+      ippanel-run validate campaigns/
+      ippanel-run plan --format markdown campaigns/yalda-1405.yaml
     """
     app_of(ctx)
 

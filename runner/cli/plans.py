@@ -51,6 +51,11 @@ def validate(
     Every problem in every file is printed as path:line:col: message; the exit
     code is 2 if there is any. In folders, YAML files with a top-level
     `version:` key are taken as campaigns.
+
+    \b
+    Examples:
+      ippanel-run validate campaigns/
+      ippanel-run validate campaigns/spring-sale.yaml examples/
     """
     files = campaign_files(paths)
     if not files:
@@ -112,6 +117,12 @@ def plan(
     --online (or --sandbox) the plan is also checked against the account (the
     sender is one of its lines; the pattern exists, is active and gets its
     variables) and shows the credit and a price estimate; nothing is sent.
+
+    \b
+    Examples:
+      ippanel-run plan campaigns/spring-sale.yaml
+      ippanel-run plan --format markdown campaigns/ > plan.md
+      ippanel-run plan --out plan.json campaigns/   (then: ippanel-run apply plan.json)
     """
     app = app_of(ctx)
     plans, problems = plan_all(
@@ -160,5 +171,10 @@ def _online(
 @cli.command()
 @debug_option
 def schema() -> None:
-    """Print the campaign JSON Schema (for editors and the YAML language server)."""
+    """Print the campaign JSON Schema (for editors and the YAML language server).
+
+    \b
+    Examples:
+      ippanel-run schema > campaign.schema.json
+    """
     click.echo(schema_path().read_text(encoding="utf-8"), nl=False)

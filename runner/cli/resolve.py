@@ -19,7 +19,18 @@ from runner.errors import InputError
 @click.option("--not-sent", is_flag=True, help="The batch did not go out: send it again.")
 @debug_option
 def resolve(campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: bool) -> None:
-    """Record by hand what became of a batch reconciliation could not settle."""
+    """Record by hand what became of a batch reconciliation could not settle.
+
+    KEY is the batch's key: apply names it when it stops ("batch 3f2a… is ambiguous:
+    check outbox ids …"), the plan lists it with ? reconcile, and the lockfile keeps
+    it under "batches". Look the outbox ids up in the IPPanel panel first: --sent
+    records the ones that carried the batch; --not-sent lets the next apply send it.
+
+    \b
+    Examples:
+      ippanel-run resolve campaigns/spring-sale.yaml 3f2a9c0d1e2b4a5c --sent 1123544244
+      ippanel-run resolve campaigns/spring-sale.yaml 3f2a9c0d1e2b4a5c --not-sent
+    """
     if bool(outbox_ids) == not_sent:
         raise InputError("say either --sent ID... or --not-sent")
     loaded = load_campaign(campaign)

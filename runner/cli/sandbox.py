@@ -10,7 +10,13 @@ from runner.cli.base import SANDBOX_API_ENV, SANDBOX_APIS, cli, debug_option
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8585, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8585,
+    show_default=True,
+    help="TCP port to listen on, on 127.0.0.1 only (0: any free port, printed at start).",
+)
 @click.option(
     "--state",
     "state_dir",

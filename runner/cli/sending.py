@@ -23,7 +23,6 @@ from runner.cli.base import (
     command_line,
     debug_option,
     each_campaign,
-    format_option,
     open_client,
     paths_argument,
     print_plans,
@@ -82,7 +81,15 @@ from runner.trial import run_test_send
 @click.option("--verbose", "-v", is_flag=True, help="One line per batch, even on a terminal.")
 @sandbox_option
 @api_url_option
-@format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text or markdown: print each plan that way before sending. json: print no plan, "
+    "and the result (what was sent, with outbox ids) as one JSON document, for scripts.",
+)
 @skip_invalid_option
 @debug_option
 @click.pass_context
@@ -94,6 +101,12 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     Each campaign is handled fully; one failing does not stop the others.
     Exit code 0 when everything was sent (or nothing was left), 1 when a batch
     failed or is unresolved, 2 for invalid input or a refused confirmation.
+
+    \b
+    Examples:
+      ippanel-run apply --sandbox campaigns/spring-sale.yaml
+      ippanel-run apply --yes --report campaigns/
+      ippanel-run apply --sandbox --yes --test-to 09120000000 campaigns/spring-sale.yaml
     """
     options = ApplyCommand(**flags)
     if options.dry_run:
