@@ -110,6 +110,7 @@ def _unchanged(campaign: Campaign, recorded: tuple[Batch, ...]) -> CampaignPlan:
         total_parts=0,
         skipped_recipients=total,
         notes=("already sent, and nothing changed since the lockfile was written",),
+        unchanged=True,
     )
 
 

@@ -243,3 +243,6 @@ class CampaignPlan:
     notes: tuple[str, ...] = ()
     # What changed since the lockfile's sends (empty for a campaign not sent yet).
     changes: tuple[Change, ...] = ()
+    # Everyone got it and no file changed since, so the recipients were not read again:
+    # ``stats`` then counts only what the lockfile recorded.
+    unchanged: bool = False

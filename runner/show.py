@@ -48,10 +48,11 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
         "send_time": api_time(plan.send_time) if plan.send_time else None,
         "recipients": s.kept + targeted,
         "targeted": targeted,
-        "read": s.read,
-        "duplicates": s.duplicates,
-        "excluded": s.excluded,
-        "invalid_skipped": len(s.invalid),
+        # Not read again when nothing changed since everyone got it: unknown, not zero.
+        "read": None if plan.unchanged else s.read,
+        "duplicates": None if plan.unchanged else s.duplicates,
+        "excluded": None if plan.unchanged else s.excluded,
+        "invalid_skipped": None if plan.unchanged else len(s.invalid),
         "already_sent": plan.skipped_recipients,
         "batches": len(plan.batches),
         "batches_to_send": len(to_send),
@@ -164,6 +165,11 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
 
 def _recipients(s: dict[str, Any]) -> str:
     """How many get the campaign, and what was read and dropped to get there."""
+    if s["read"] is None:
+        return (
+            f"{s['recipients']:,} (all already sent; the campaign and its files are unchanged "
+            "since, so they were not read again)"
+        )
     dropped = [
         f"{s['duplicates']:,} duplicate(s)",
         f"{s['excluded']:,} excluded",

@@ -81,4 +81,15 @@ def run_test_send(
             f"TEST SEND {campaign.name} → {', '.join(to)}: outbox ids {ids} "
             "(a test: not campaign progress, not in the lockfile)"
         )
+        lines.extend(f"  │ {line}" for line in _sent_text(body).splitlines())
     return lines
+
+
+def _sent_text(body: dict[str, Any]) -> str:
+    """What the test sent, as the recipient reads it (a pattern's parameters otherwise)."""
+    if isinstance(body.get("message"), str):
+        return str(body["message"])
+    params = body.get("params")
+    if isinstance(params, dict):
+        return ", ".join(f"{k}={v}" for k, v in params.items() if k != "recipients")
+    return ""

@@ -210,8 +210,8 @@ def test_summary_lines_give_totals_and_cost(scenario: Scenario) -> None:
     lines = summary_lines(scenario.report())
 
     assert lines[0] == (
-        "yalda-report: 1 batch(es), 1 outbox(es), 2 recipient(s), cost 2,660 Rial "
-        "(2,660 Rial per delivered message)"
+        "yalda-report: 1 batch(es), 1 outbox(es), 2 recipient(s), cost 2,660 Rials "
+        "(2,660 Rials per delivered message)"
     )
     assert lines[1] == "  delivered 1 (50.0%), not delivered 0, blacklisted 1, pending 0"
     assert lines[2] == "  All 1 outbox(es) have reached a final state."

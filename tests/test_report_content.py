@@ -40,7 +40,7 @@ def test_facts_name_message_sender_time_and_cost_per_delivered(scenario: Scenari
         "| Sent | 2025-03-20 08:00 UTC · 2025-03-20 11:30 (Asia/Tehran) · Solar Hijri "
         "1403-12-30 11:30 (Asia/Tehran) |"
     ) in text
-    assert "| Cost | 4,123 Rial; 2,062 Rial per delivered message |" in text
+    assert "| Cost | 4,123 Rials; 2,062 Rials per delivered message |" in text
 
 
 def test_a_scheduled_campaign_says_when_it_goes_out_and_until_when_to_cancel(

@@ -110,6 +110,8 @@ def exit_code_for(err: Exception, app: AppContext | None, note: str = "nothing w
     if isinstance(err, RunnerError):
         print_error(err, note)
         return err.exit_code
+    if isinstance(err, BrokenPipeError):
+        return 1  # `ippanel-run plan … | head` closed our stdout: nothing to report
     if isinstance(err, OSError):
         where = f"{err.filename}: " if err.filename else ""
         reason = err.strerror or str(err)

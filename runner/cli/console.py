@@ -29,16 +29,20 @@ def fancy(stream: TextIO, env: Mapping[str, str]) -> bool:
     return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
 
 
-def estimate_lines(quote: Estimate | None) -> list[str]:
+def estimate_lines(name: str, quote: Estimate | None) -> list[str]:
+    """The account's credit and the price estimate, for stdout right after the plan.
+
+    ``plan --online`` and ``apply`` print the same lines, named after the campaign.
+    """
     if quote is None:
         return []
     lines = []
     if quote.credit is not None:
-        lines.append(f"Credit: {quote.credit:,.0f} Rials")
+        lines.append(f"{name}: Credit: {quote.credit:,.0f} Rials")
     if quote.cost is not None:
-        lines.append(f"Estimated cost: {quote.cost:,.0f} Rials (charged at send time)")
+        lines.append(f"{name}: Estimated cost: {quote.cost:,.0f} Rials (charged at send time)")
     elif quote.note:
-        lines.append(one_line(f"Estimated cost: unknown ({quote.note})"))
+        lines.append(one_line(f"{name}: Estimated cost: unknown ({quote.note})"))
     return lines
 
 

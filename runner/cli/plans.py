@@ -161,8 +161,8 @@ def _online(
             except InvalidCampaign as err:  # the API refused the quote's sender or text
                 problems.extend(err.violations)
                 continue
-            for line in estimate_lines(quote):
-                click.echo(f"{shown.campaign.name}: {line}")
+            for line in estimate_lines(shown.campaign.name, quote):
+                click.echo(line)
             for warning in quote.warnings:
                 click.echo(f"warning: {shown.campaign.name}: {warning}", err=True)
     return problems

@@ -208,7 +208,7 @@ def _apply_one(
     def show(plan: CampaignPlan, quote: Estimate | None) -> None:
         if not quiet and fmt != "json":
             print_plans([plan], fmt, sys.stdout)
-            for line in estimate_lines(quote):
+            for line in estimate_lines(plan.campaign.name, quote):
                 click.echo(line)
         to_send = [b for b in plan.batches if b.action == "send"]
         bar = fancy(sys.stderr, app.env) and not options.verbose

@@ -101,8 +101,8 @@ def fact_rows(facts: Facts) -> Iterator[tuple[str, str, str]]:
             text = f"possible until {until.short}, 5 minutes before it goes out:"
             yield "Cancel", text, facts.cancel_command
     per = facts.cost_per_delivered
-    each = f"; {round(per):,} Rial per delivered message" if per is not None else ""
-    yield "Cost", f"{money(facts.cost)} Rial{each}", ""
+    each = f"; {round(per):,} Rials per delivered message" if per is not None else ""
+    yield "Cost", f"{money(facts.cost)} Rials{each}", ""
 
 
 def outcome_rows(report: Report) -> Iterator[tuple[str, int, str, str]]:

@@ -148,7 +148,7 @@ def _batches(report: Report) -> str:
     head = [("#", True), ("Batch", False), ("Sent (Tehran)", False)]
     head += [("State", False), ("Outbox ids", False)]
     head += [(label, True) for label in ("Recipients", "Delivered", "Not delivered")]
-    head += [(label, True) for label in ("Blacklisted", "Pending", "Cost (Rial)")]
+    head += [(label, True) for label in ("Blacklisted", "Pending", "Cost (Rials)")]
     rows = []
     for index, b in enumerate(report.batches, start=1):
         c = b.counts

@@ -105,7 +105,7 @@ def _batches(report: Report) -> str:
         "## Batches, in the order they were sent",
         "",
         "| # | Batch | Sent (Tehran) | State | Outbox ids | Recipients | Delivered "
-        "| Not delivered | Blacklisted | Pending | Cost (Rial) |",
+        "| Not delivered | Blacklisted | Pending | Cost (Rials) |",
         "|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for index, batch in enumerate(report.batches[:SHOWN_BATCHES], start=1):

@@ -82,10 +82,10 @@ def summary_lines(report: Report) -> list[str]:
     whole = t["recipients"]
     facts = campaign_facts(report)
     per = facts.cost_per_delivered
-    each = f" ({round(per):,} Rial per delivered message)" if per is not None else ""
+    each = f" ({round(per):,} Rials per delivered message)" if per is not None else ""
     lines = [
         f"{report.campaign}: {t['batches']:,} batch(es), {t['outboxes']:,} outbox(es), "
-        f"{number(whole)} recipient(s), cost {money(t['cost'])} Rial{each}",
+        f"{number(whole)} recipient(s), cost {money(t['cost'])} Rials{each}",
         f"  delivered {number(t['delivered'])} ({percent(t['delivered'], whole)}), "
         f"not delivered {number(t['not_delivered'])}, blacklisted {number(t['blacklisted'])}, "
         f"pending {number(t['pending'])}",
