@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from runner.durations import parse_duration
 from runner.errors import InvalidCampaign, Violation
 from runner.loader import Document, load_document
 from runner.models import (
+    DEFAULT_OUTBOX_WINDOW,
     Campaign,
     FileSource,
     InlineNumber,
@@ -116,6 +118,7 @@ def _build(doc: Document) -> Campaign:
         limits=Limits(**(data.get("limits") or {})),
         send_hours=data.get("send_hours"),
         where=_where(doc),
+        outbox_window=_outbox_window(data.get("outbox_window")),
     )
 
 
@@ -129,6 +132,15 @@ def _where(doc: Document) -> dict[str, Location]:
     for name in (doc.data.get("pattern") or {}).get("params") or {}:
         where[f"pattern.params.{name}"] = doc.location(("pattern", "params", name))
     return where
+
+
+def _outbox_window(value: object) -> int:
+    if value is None:
+        return DEFAULT_OUTBOX_WINDOW
+    try:
+        return parse_duration(str(value))
+    except ValueError:
+        return DEFAULT_OUTBOX_WINDOW  # the schema check reports it, with its place
 
 
 def _template(doc: Document, path: tuple[str, ...], field: str) -> Template:
@@ -208,6 +220,11 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
                     f"birth_year.from {low} is after birth_year.to {high}"
                 )
             )
+    if "outbox_window" in doc.data:
+        try:
+            parse_duration(str(doc.data["outbox_window"]))
+        except ValueError as err:
+            problems.append(doc.location(("outbox_window",)).violation(f"outbox_window: {err}"))
     return problems
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,7 +46,8 @@ from runner.lockfile import (
     load,
     save,
 )
-from runner.reconcile import reconcile
+from runner.models import sandbox_stem
+from runner.reconcile import settle_unresolved
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
@@ -97,26 +99,31 @@ class CancelResult:
 
 @dataclass(frozen=True)
 class Target:
-    """The campaign being cancelled: its name and file (its lockfile is beside it)."""
+    """The campaign being cancelled: its name and file (its lockfile is beside it, or in
+    the sandbox's folder for a ``--sandbox`` run: ``sandbox``)."""
 
     name: str
     path: Path
+    sandbox: Path | None = None
 
     @property
     def lockfile_path(self) -> Path:
+        if self.sandbox is not None:
+            stem = sandbox_stem(self.sandbox, self.path)
+            return stem.with_name(stem.name + ".lock.json")
         return self.path.with_name(self.path.stem + ".lock.json")
 
 
-def target(path: Path) -> Target:
+def target(path: Path, sandbox: Path | None = None) -> Target:
     """The campaign's name from its file or, while the file is being fixed and does not
     validate, from its lockfile: a broken campaign must still be cancellable."""
     try:
-        return Target(load_campaign(path).name, path)
+        return Target(load_campaign(path).name, path, sandbox)
     except InputError:
-        recorded = _recorded_name(Target("", path).lockfile_path)
+        recorded = _recorded_name(Target("", path, sandbox).lockfile_path)
         if recorded is None:
             raise
-        return Target(recorded, path)
+        return Target(recorded, path, sandbox)
 
 
 def _recorded_name(lockpath: Path) -> str | None:
@@ -135,9 +142,14 @@ def cancel_campaign(
     now: Callable[[], datetime],
     command: str,
     dry_run: bool = False,
+    sandbox: Path | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> CancelResult:
-    """Cancel (or, with ``dry_run``, look up) every scheduled outbox of one campaign."""
-    campaign = target(path)
+    """Cancel (or, with ``dry_run``, look up) every scheduled outbox of one campaign.
+
+    ``sandbox``: the sandbox's folder, where ``--sandbox`` runs keep their lockfiles.
+    """
+    campaign = target(path, sandbox)
     lockpath = campaign.lockfile_path
     if dry_run:
         lock = load(lockpath, campaign.name)
@@ -152,7 +164,7 @@ def cancel_campaign(
             # A send whose outcome is unknown may be scheduled too: find its ids first.
             journal = Journal(lockpath)
             try:
-                reconcile(lock, client, journal.record)
+                settle_unresolved(lock, client, journal, now=now, sleep=sleep)
             finally:
                 journal.close()
                 save(lockpath, lock, command)

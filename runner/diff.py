@@ -58,12 +58,25 @@ def finished(campaign: Campaign, lock: Lock) -> bool:
 
 
 def diff(
-    campaign: Campaign, lock: Lock, *, now: datetime, skip_invalid: bool = False
+    campaign: Campaign,
+    lock: Lock,
+    *,
+    now: datetime,
+    skip_invalid: bool = False,
+    adopted: frozenset[str] = frozenset(),
 ) -> CampaignPlan:
-    """The plan against the lockfile: new batches to send, recorded ones to skip or settle."""
+    """The plan against the lockfile: new batches to send, recorded ones to skip or settle.
+
+    ``adopted`` are keys of records this run found in the account's outbox (shown as such).
+    """
     recorded = tuple(
         Batch(
-            r.key, cast(SendingType, r.sending_type), {}, (), ACTION_OF_STATE[r.state], r.recipients
+            r.key,
+            cast(SendingType, r.sending_type),
+            {},
+            (),
+            "adopt" if r.key in adopted else ACTION_OF_STATE[r.state],
+            r.recipients,
         )
         for r in sorted(lock.batches.values(), key=_order)
         if r.state in ACTION_OF_STATE  # failed and cancelled ones are planned again as new ones
@@ -85,7 +98,7 @@ def diff(
         for b in plan.batches
         if b.key not in lock.batches or lock.batches[b.key].state in NOT_SENT_STATES
     ]
-    _refuse_postal_resend(campaign, lock, new)
+    new = _refuse_postal_resend(campaign, lock, new)
     notes = plan.notes
     cancelled = sum(1 for r in lock.batches.values() if r.state == "cancelled")
     if cancelled and new:
@@ -114,16 +127,20 @@ def _unchanged(campaign: Campaign, recorded: tuple[Batch, ...]) -> CampaignPlan:
     )
 
 
-def _refuse_postal_resend(campaign: Campaign, lock: Lock, new: list[Batch]) -> None:
-    if (
-        campaign.type == "postal_code"
-        and new
-        and any(r.state not in NOT_SENT_STATES for r in lock.batches.values())
+def _refuse_postal_resend(campaign: Campaign, lock: Lock, new: list[Batch]) -> list[Batch]:
+    """A sent postal_code campaign: nothing left, or an error (the bank was targeted)."""
+    if campaign.type != "postal_code" or all(
+        r.state in NOT_SENT_STATES for r in lock.batches.values()
     ):
+        return new
+    # The number bank was targeted already: only new inline recipients could be left.
+    new = [b for b in new if any(m.recipients for m in b.messages)]
+    if new:
         raise InputError(
             f"{campaign.path}: this postal_code campaign was already sent; sending again would "
             "target the same number bank twice. Put new recipients in a new campaign."
         )
+    return new
 
 
 class _TextTally:

@@ -77,8 +77,13 @@ class ApiError(RunnerError):
 
     ``status`` is the HTTP status (0 when there was no response), ``code`` the
     envelope's ``meta.message_code`` and ``message`` its ``meta.message``,
-    shown exactly as the API sent it (often Persian).
+    shown exactly as the API sent it (often Persian). ``enveloped`` is false when the
+    answer was not the API's JSON envelope (a gateway's page, an empty body): it says
+    nothing certain about a send. ``retry_after`` is a 429's ``Retry-After``, in seconds.
     """
+
+    enveloped: bool = True
+    retry_after: float | None = None
 
     def __init__(
         self,

@@ -1,186 +1,226 @@
 """The one loop with side effects: write-ahead, send, record.
 
-For each batch the plan says to send: journal it as ``sending`` (fsynced) → POST
-→ journal ``sent`` with its outbox ids. Only a connection that was never made is
-retried, and the client does that itself; a timeout, a dropped connection, a 5xx
-or a 429 leaves the batch ``unknown`` for ``reconcile`` to settle on the next run.
-A 4xx other than 429 means the API refused the request, so it surely did not send:
-the batch is ``failed`` and its recipients are planned again next time.
+For each batch the plan says to send: journal it as ``sending`` (on disk) → POST →
+journal what became of it (``runner.attempt``). Batches go out on a few daemon
+threads; this module's ``Sender`` hands them out and takes the results back:
+
+- At most ``concurrency`` batches are in flight. A 429 (the API's own answer) halves
+  that and pauses for its ``Retry-After``; successes win the concurrency back one
+  batch at a time. The 429's batch is ``unknown``: it is sent again only at the end
+  of the run, after the 40-second identical-request window and one more look at
+  the account's outbox — never blindly.
+- ``max_errors`` failed or unknown batches (429s aside) stop new batches.
+- A stop request (a signal) starts no new batch, gives the batches in flight
+  ``GRACE_SECONDS`` (a second signal: none), records those still in flight as
+  ``unknown``, and returns. The threads are daemons: one stuck on a slow server
+  never holds up the exit.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from runner.api.client import IPPanelClient
-from runner.errors import (
-    ApiError,
-    AuthenticationError,
-    ConnectFailed,
-    RateLimitedError,
-    RequestTimedOut,
-    ServerError,
-    TransportError,
-    Violation,
-)
-from runner.lockfile import (
-    BatchRecord,
-    Journal,
-    Lock,
-    State,
-    pack_digests,
-    recipient_digest,
-    text_digest,
-)
+from runner.attempt import Attempt, Finished, Progress, SendSeams, SendSettings
+from runner.errors import Violation
+from runner.lockfile import BatchRecord, Journal, Lock
 from runner.models import Batch, CampaignPlan
-from runner.planner import request_body
-from runner.rejections import explain, refused
+from runner.outbox import Outbox
+from runner.stopping import GRACE_SECONDS, pause, signal_name
 
-# The API answers 429 to an identical request within 40 s; a re-send waits that long.
-IDENTICAL_REQUEST_WINDOW = 40
+__all__ = ["Progress", "SendOutcome", "SendSeams", "SendSettings", "Sender"]
 
+POLL_SECONDS = 0.25
+RETRY_ROUNDS = 3  # rounds of re-sending rate-limited batches before leaving them unknown
+DEFAULT_RETRY_AFTER = 2.0  # a 429 without Retry-After
 
-@dataclass(frozen=True)
-class Progress:
-    """One event for the progress display: a batch finished in ``state``."""
-
-    key: str
-    state: str
-    recipients: int
-    outbox_ids: tuple[int, ...]
-    error: str
+Item = tuple[int, Batch]
 
 
-@dataclass(frozen=True)
-class SendSeams:
-    """The injected side effects of a send run."""
+@dataclass
+class SendOutcome:
+    """What one run of the sender did: finished batches, and what it never started."""
 
-    client: IPPanelClient
-    now: Callable[[], datetime]
-    sleep: Callable[[float], None]
-    progress: Callable[[Progress], None]
-    note: Callable[[str], None] = lambda message: None
+    records: list[BatchRecord] = field(default_factory=list)
+    not_started: int = 0
+    stopped_by: int = 0  # the signal that stopped it, if one did
+    stop_reason: str = ""
+    # The API's validation errors, located in the campaign and its data files.
+    rejections: list[Violation] = field(default_factory=list)
 
 
 class Sender:
-    """Sends a plan's batches with bounded concurrency; the lock stays right under it."""
+    """Sends a plan's batches with bounded, adaptive concurrency; the lock stays right under it."""
 
-    def __init__(self, plan: CampaignPlan, lock: Lock, journal: Journal, seams: SendSeams) -> None:
-        self.plan = plan
-        self.lock = lock
-        self.journal = journal
+    def __init__(
+        self,
+        plan: CampaignPlan,
+        lock: Lock,
+        journal: Journal,
+        seams: SendSeams,
+        settings: SendSettings,
+        outbox: Outbox,
+    ) -> None:
         self.seams = seams
-        self._guard = threading.Lock()
-        self.errors = 0
-        self.stop_reason = ""
-        # The API's validation errors, located in the campaign and its data files.
-        self.rejections: list[Violation] = []
+        self.settings = settings
+        self.attempt = Attempt(plan, lock, journal, seams, settings, outbox)
+        self.outcome = SendOutcome()
+        self._limit = settings.concurrency
+        self._streak = 0
+        self._errors = 0
+        self._throttled: list[Item] = []
+        self._latest: dict[str, BatchRecord] = {}  # each batch's last outcome this run
 
-    def run(self, *, concurrency: int, max_errors: int) -> list[BatchRecord]:
-        """Send every ``send`` batch; stop submitting after ``max_errors`` errors."""
-        numbered = enumerate(self.plan.batches, start=1)
-        todo = iter([(n, b) for n, b in numbered if b.action == "send"])
-        done: list[BatchRecord] = []
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            running: set[Future[BatchRecord]] = set()
-            for batch in self._while_healthy(todo, max_errors):
-                running.add(pool.submit(self._send_one, batch))
-                if len(running) >= concurrency:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    done.extend(f.result() for f in finished)
-            finished, _ = wait(running)
-            done.extend(f.result() for f in finished)
-        return done
+    def run(self) -> SendOutcome:
+        """Send every ``send`` batch of the plan; return what became of them."""
+        numbered = enumerate(self.attempt.plan.batches, start=1)
+        todo: deque[Item] = deque((n, b) for n, b in numbered if b.action == "send")
+        with _Workers(self.settings.concurrency, self.attempt.send) as workers:
+            for _ in range(RETRY_ROUNDS + 1):
+                self._pump(todo, workers)
+                if self.seams.stop.requested or not self._throttled or self._unhealthy():
+                    break
+                todo, self._throttled = deque(self._throttled), []
+        self.outcome.not_started += len(todo)
+        self.outcome.records = list(self._latest.values())
+        return self.outcome
 
-    def _while_healthy(
-        self, batches: Iterator[tuple[int, Batch]], max_errors: int
-    ) -> Iterator[tuple[int, Batch]]:
-        for item in batches:
-            with self._guard:
-                if self.stop_reason or self.errors >= max_errors:
-                    return
-            yield item
-
-    def _send_one(self, item: tuple[int, Batch]) -> BatchRecord:
-        number, batch = item
-        self._respect_identical_window(batch.key)
-        record = self._record(batch)
-        body = request_body(batch, file_name=f"{self.plan.campaign.name}-{number:04d}.csv")
-        self._save(record)
+    def _pump(self, todo: deque[Item], workers: _Workers) -> None:
+        in_flight: dict[int, Item] = {}
+        ready: deque[tuple[Item, BatchRecord | None]] = deque()
         try:
-            outbox_ids = self._post(body)
-        except ApiError as err:
-            record = replace(record, state=_state_after(err), error=_describe(err))
-            found = explain(err, self.plan.campaign, body) if refused(err) else []
-            with self._guard:
-                self.errors += 1
-                self.rejections.extend(found)
-                if isinstance(err, AuthenticationError):
-                    self.stop_reason = str(err)
-        else:
-            record = replace(record, state="sent", outbox_ids=outbox_ids)
-        self._save(record)
+            while todo or ready or in_flight:
+                if self.seams.stop.requested:
+                    self._wind_down(in_flight, workers)
+                    return
+                self._prepare(todo, ready)
+                while ready and len(in_flight) < self._limit and not self._unhealthy():
+                    item, prepared = ready.popleft()
+                    in_flight[item[0]] = item
+                    workers.submit(item, prepared)
+                if not in_flight:
+                    return  # stopped by errors: the rest is not started
+                done = workers.next(POLL_SECONDS)
+                if done is not None:
+                    del in_flight[done.number]
+                    self._take(done, in_flight)
+        finally:
+            for (_, batch), prepared in ready:
+                if prepared is not None:
+                    self.attempt.withdraw(batch)
+                self.outcome.not_started += 1
+
+    def _prepare(self, todo: deque[Item], ready: deque[tuple[Item, BatchRecord | None]]) -> None:
+        """Write the ``sending`` lines of the next round of batches, one fsync for all.
+
+        So a POST never waits for the disk: its line was on disk before its turn came.
+        """
+        if len(ready) > self._limit:
+            return  # a round is still ready: refill in groups, one fsync for many lines
+        wrote = False
+        while todo and len(ready) < 2 * self._limit and not self._unhealthy():
+            item = todo.popleft()
+            prepared = self.attempt.prepare(item[1])
+            ready.append((item, prepared))
+            wrote |= prepared is not None
+        if wrote:
+            self.attempt.sync()
+
+    def _take(self, done: Finished, in_flight: dict[int, Item]) -> None:
+        if done.record is None:
+            self.outcome.not_started += 1
+            return
+        record = done.record
+        self._latest[record.key] = record
+        self.outcome.rejections.extend(done.rejections)
+        if done.throttle is not None:
+            self._throttled.append((done.number, done.batch))
+            self._slow_down(done.throttle)
+            return  # not finished: it goes again at the end of the run
         self.seams.progress(
             Progress(record.key, record.state, record.recipients, record.outbox_ids, record.error)
         )
-        return record
+        if record.state == "sent":
+            self._speed_up()
+        else:
+            self._errors += 1
+            if done.fatal:
+                self.outcome.stop_reason = done.fatal
 
-    def _record(self, batch: Batch) -> BatchRecord:
-        name = self.plan.campaign.name
-        phones = (p for m in batch.messages for p in m.recipients)
-        return BatchRecord(
-            key=batch.key,
-            state="sending",
-            sending_type=batch.sending_type,
-            sender=self.plan.campaign.sender or "",
-            recipients=batch.recipient_count,
-            digests=pack_digests(recipient_digest(name, p) for p in phones),
-            attempted_at=int(self.seams.now().timestamp()),
-            texts=pack_digests({text_digest(m.text) for m in batch.messages if m.text}),
+    def _unhealthy(self) -> bool:
+        return bool(self.outcome.stop_reason) or self._errors >= self.settings.max_errors
+
+    def _slow_down(self, retry_after: float) -> None:
+        self._limit = max(1, self._limit // 2)
+        self._streak = 0
+        wait = retry_after or DEFAULT_RETRY_AFTER
+        self.seams.note(
+            f"the API asked to slow down (429); {self._limit} batch(es) at a time from now on, "
+            f"next batch in {wait:g} s; the refused batch is looked up before it is sent again"
         )
+        pause(wait, self.seams.sleep, self.seams.stop)
 
-    def _save(self, record: BatchRecord) -> None:
-        with self._guard:
-            self.lock.batches[record.key] = record
-            self.journal.record(record)
+    def _speed_up(self) -> None:
+        self._streak += 1
+        if self._streak >= self._limit and self._limit < self.settings.concurrency:
+            self._limit += 1
+            self._streak = 0
 
-    def _post(self, body: dict[str, Any]) -> tuple[int, ...]:
-        client = self.seams.client
-        if "form" in body:
-            files = [(f["name"], str(f["content"])) for f in body["files"]]
-            return client.send_multipart(body["form"], files).outbox_ids
-        return client.send(body).outbox_ids
-
-    def _respect_identical_window(self, key: str) -> None:
-        with self._guard:
-            earlier = self.lock.batches.get(key)
-        if earlier is None or not earlier.attempted_at:
-            return
-        waited = self.seams.now().timestamp() - earlier.attempted_at
-        if waited < IDENTICAL_REQUEST_WINDOW:
-            pause = IDENTICAL_REQUEST_WINDOW - waited
-            self.seams.note(
-                f"waiting {pause:.0f} s before sending batch {key} again: the API treats an "
-                f"identical request within {IDENTICAL_REQUEST_WINDOW} s as a duplicate (429)"
-            )
-            self.seams.sleep(pause)
+    def _wind_down(self, in_flight: dict[int, Item], workers: _Workers) -> None:
+        """After a stop request: let sends in flight finish for a while, then record the rest."""
+        give_up = time.monotonic() + GRACE_SECONDS
+        while in_flight and not self.seams.stop.hurried and time.monotonic() < give_up:
+            done = workers.next(min(POLL_SECONDS, max(0.0, give_up - time.monotonic())))
+            if done is not None:
+                del in_flight[done.number]
+                self._take(done, in_flight)
+        name = signal_name(self.seams.stop.signum)
+        for _, batch in in_flight.values():
+            record = self.attempt.abandon(batch, f"the run was stopped ({name}) during its send")
+            if record is not None:
+                self._latest[record.key] = record
+        self.attempt.close()
+        self.outcome.stopped_by = self.seams.stop.signum
 
 
-def _state_after(err: ApiError) -> State:
-    """``failed`` only when the request surely did not send; otherwise ``unknown``."""
-    if isinstance(err, ConnectFailed):
-        return "failed"
-    if isinstance(err, (RequestTimedOut, TransportError, ServerError, RateLimitedError)):
-        return "unknown"
-    if 400 <= err.status < 500:
-        return "failed"
-    return "unknown"
+class _Workers:
+    """Daemon threads that send batches; a stop abandons them, so they never hold up an exit."""
 
+    def __init__(self, count: int, send: Callable[[Item, BatchRecord | None], Finished]) -> None:
+        self._send = send
+        self._jobs: queue.SimpleQueue[tuple[Item, BatchRecord | None] | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[Finished | BaseException] = queue.SimpleQueue()
+        self._count = count
+        for n in range(count):
+            threading.Thread(target=self._loop, name=f"ippanel-send-{n}", daemon=True).start()
 
-def _describe(err: ApiError) -> str:
-    return f"{type(err).__name__}: {err}".splitlines()[0][:300]
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _ in range(self._count):
+            self._jobs.put(None)
+
+    def submit(self, item: Item, prepared: BatchRecord | None) -> None:
+        self._jobs.put((item, prepared))
+
+    def next(self, timeout: float) -> Finished | None:
+        """The next finished batch, or None after ``timeout`` seconds; a bug is re-raised."""
+        try:
+            done = self._results.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(done, BaseException):
+            raise done
+        return done
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                self._results.put(self._send(*job))
+            except BaseException as err:  # a bug: the coordinator re-raises it
+                self._results.put(err)

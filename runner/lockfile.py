@@ -7,11 +7,12 @@ recipients (never a plaintext number, never a secret). A cancelled batch keeps i
 outbox ids (evidence, and reconciliation must never adopt them) under a key of its
 own (``cancelled_key``), so sending the same batch again cannot overwrite it.
 Keys are sorted and the file ends in a newline, so it diffs well in git.
+It also names the API (base URL) and the account (``user_id``, when the API says)
+it describes: a lockfile of another API or account is refused, never trusted.
 
-During apply every state change is first appended to ``<stem>.lock.json.journal``
-and fsynced — that is the write-ahead record made before each POST — and the
-journal is folded into the lockfile (temp file, fsync, ``os.replace``, fsync of the
-folder) when the run ends, or by the next run after a crash. Rewriting a
+During apply every state change is first appended to the journal (``runner.journal``),
+and the journal is folded into the lockfile (temp file, fsync, ``os.replace``, fsync
+of the folder) when the run ends, or by the next run after a crash. Rewriting a
 multi-megabyte lockfile twice per batch would make a million-recipient campaign
 write gigabytes; a journal line is a few kilobytes.
 """
@@ -28,16 +29,23 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from runner import __version__
 from runner.errors import LockfileError, LockHeld
-from runner.files import write_atomic
+from runner.files import sweep_temp_files, write_atomic
+from runner.journal import Journal, journal_path, read_journal
+
+__all__ = ["Journal", "journal_path"]
 
 FORMAT = "ippanel-run lockfile"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 did not record the API; a format-1 lockfile written by ``--sandbox`` is the
+# sandbox's (its command says so), any other is taken to be the current API's.
+READS = (1, 2)
 DIGEST_BYTES = 6
 State = Literal["sending", "sent", "failed", "unknown", "cancelled"]
 STATES = ("sending", "sent", "failed", "unknown", "cancelled")
@@ -79,11 +87,14 @@ class BatchRecord:
     attempted_at: int = 0
     error: str = ""
     texts: str = ""
+    # Until when the API may still store this send (attempt + the client's deadline + the
+    # commit margin): it is never settled as not sent before then.
+    settles_at: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field: ``dataclasses.asdict`` deep-copies, and this runs twice a send.
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["outbox_ids"] = list(self.outbox_ids)
-        del data["key"]
         return data
 
     @classmethod
@@ -95,14 +106,23 @@ class BatchRecord:
         return cls(key=key, **fields)
 
 
+_FIELDS = tuple(name for name in BatchRecord.__dataclass_fields__ if name != "key")
+
+
 @dataclass
 class Lock:
-    """The whole lockfile in memory: the campaign's batches by key."""
+    """The whole lockfile in memory: the campaign's batches by key, and whose they are.
+
+    ``api`` is the base URL the batches went through and ``account`` the API's
+    ``user_id`` of the account that sent them ("" while unknown).
+    """
 
     campaign: str
     batches: dict[str, BatchRecord] = field(default_factory=dict)
     inputs: str = ""
     written_by: dict[str, str] = field(default_factory=dict)
+    api: str = ""
+    account: str = ""
 
     def covered(self) -> set[bytes]:
         """Digests of every recipient a batch may have reached (all but failed and cancelled)."""
@@ -123,11 +143,17 @@ class Lock:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "campaign": self.campaign,
+            "api": self.api,
+            "account": self.account,
             "inputs": self.inputs,
             "written_by": self.written_by,
             "batches": {k: r.to_json() for k, r in self.batches.items()},
         }
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    def without_writer(self) -> Lock:
+        """The same content without ``written_by``: what decides whether anything changed."""
+        return Lock(self.campaign, self.batches, self.inputs, {}, self.api, self.account)
 
 
 def replace_record(
@@ -143,20 +169,42 @@ def cancelled_key(record: BatchRecord) -> str:
     return hashlib.sha256(f"cancelled\n{record.key}\n{ids}".encode()).hexdigest()[:16]
 
 
-def journal_path(path: Path) -> Path:
-    return path.with_name(path.name + ".journal")
-
-
 def load(path: Path, campaign: str) -> Lock:
-    """Read the lockfile (if any) and replay a journal a crashed run left behind."""
+    """Read the lockfile (if any) and replay a journal a crashed run left behind.
+
+    Raises ``LockfileError`` for a lockfile that is not this campaign's, and
+    ``JournalDamaged`` for a journal with a damaged line (both are kept as they are).
+    """
     lock = Lock(campaign)
     if path.exists():
         lock = _parse(path, campaign)
     journal = journal_path(path)
     if journal.exists():
-        for record in _read_journal(journal):
-            lock.batches[record.key] = record
+        for key, record in read_journal(journal, _journal_record):
+            if record is None:
+                lock.batches.pop(key, None)
+            else:
+                lock.batches[key] = record
     return lock
+
+
+def _journal_record(data: dict[str, Any]) -> tuple[str, BatchRecord | None]:
+    key = data.pop("key")
+    if not isinstance(key, str):
+        raise TypeError("a journal line's key must be text")
+    if data.get("forget") is True and len(data) == 1:
+        return key, None
+    return key, BatchRecord.from_json(key, data)
+
+
+def journal_line(record: BatchRecord) -> dict[str, Any]:
+    """What the journal holds for ``record``."""
+    return {"key": record.key, **record.to_json()}
+
+
+def forget_line(key: str) -> dict[str, Any]:
+    """A journal line withdrawing ``key``'s ``sending`` line: its POST never started."""
+    return {"key": key, "forget": True}
 
 
 def _parse(path: Path, campaign: str) -> Lock:
@@ -167,7 +215,7 @@ def _parse(path: Path, campaign: str) -> Lock:
         raise LockfileError(f"{path} is not readable JSON ({err}); {advice}") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LockfileError(f"{path} is not an ippanel-run lockfile; {advice}")
-    if data.get("format_version") != FORMAT_VERSION:
+    if data.get("format_version") not in READS:
         raise LockfileError(
             f"{path} has lockfile format {data.get('format_version')!r}; this ippanel-run "
             f"({__version__}) reads format {FORMAT_VERSION}: upgrade ippanel-run"
@@ -181,40 +229,22 @@ def _parse(path: Path, campaign: str) -> Lock:
         batches = {k: BatchRecord.from_json(k, v) for k, v in data.get("batches", {}).items()}
     except (TypeError, ValueError, KeyError, AttributeError) as err:
         raise LockfileError(f"{path} is damaged: {err}; {advice}") from err
-    return Lock(campaign, batches, str(data.get("inputs", "")), dict(data.get("written_by", {})))
-
-
-def _read_journal(journal: Path) -> Iterator[BatchRecord]:
-    with journal.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                data = json.loads(line)
-                yield BatchRecord.from_json(data.pop("key"), data)
-            except (ValueError, KeyError, TypeError):
-                # A torn last line: its write was not fsynced, so its POST never started.
-                return
-
-
-class Journal:
-    """Append-only, fsynced record of batch state changes during one apply."""
-
-    def __init__(self, lockfile: Path) -> None:
-        self.path = journal_path(lockfile)
-        self._handle: IO[str] = self.path.open("a", encoding="utf-8")
-
-    def record(self, record: BatchRecord) -> None:
-        line = json.dumps({"key": record.key, **record.to_json()}, sort_keys=True)
-        self._handle.write(line + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
+    written_by = data.get("written_by", {})
+    written_by = dict(written_by) if isinstance(written_by, dict) else {}
+    api, account = str(data.get("api", "")), str(data.get("account", ""))
+    if data["format_version"] == 1 and " --sandbox" in str(written_by.get("command", "")):
+        api = SANDBOX_API
+    return Lock(campaign, batches, str(data.get("inputs", "")), written_by, api, account)
 
 
 def save(path: Path, lock: Lock, command: str) -> bool:
-    """Write ``lock`` atomically if its content changed; drop the journal. True if written."""
-    if _content(lock) != _content_of_file(path):
+    """Write ``lock`` atomically if its content changed; drop the journal. True if written.
+
+    Call it holding the campaign's file lock (``exclusive``): it also removes the temp
+    files of writes that were killed half way.
+    """
+    sweep_temp_files(path, every=True)
+    if lock.without_writer().to_text() != _content_of_file(path):
         lock.written_by = {"tool": "ippanel-run", "version": __version__, "command": command}
         write_atomic(path, lock.to_text())
         written = True
@@ -225,24 +255,68 @@ def save(path: Path, lock: Lock, command: str) -> bool:
     return written
 
 
-def _content(lock: Lock) -> str:
-    """The text without ``written_by``: what decides whether anything changed."""
-    return Lock(lock.campaign, lock.batches, lock.inputs).to_text()
-
-
 def _content_of_file(path: Path) -> str | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        return None  # an older format is rewritten in the current one
     data["written_by"] = {}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# The in-process sandbox's base URL (``runner.sandbox.seed.IN_PROCESS_BASE_URL``).
+SANDBOX_API = "http://sandbox.ippanel.invalid/v1"
+
+
+def same_api(a: str, b: str) -> bool:
+    """Whether two base URLs name the same API (scheme, host case, a final slash aside)."""
+    return _api_key(a) == _api_key(b)
+
+
+def _api_key(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return parts.netloc.lower() + parts.path.rstrip("/")
+
+
+def check_owner(path: Path, lock: Lock, api: str, account: str) -> None:
+    """Refuse ``lock`` when it describes another API or another account (exit 2).
+
+    A lockfile that does not say (older ones, or an API that did not tell the account)
+    is taken to be this API's and this account's.
+    """
+    if lock.api and not same_api(lock.api, api):
+        raise LockfileError(_other_api(path, lock.api, api))
+    if lock.account and account and lock.account != account:
+        raise LockfileError(
+            f"{path} records sends from IPPanel account {lock.account}, but this run's API key "
+            f"or login belongs to account {account}. Nothing was sent. Use that account's key, "
+            "or, if this campaign is meant for this account, move the lockfile out of the way "
+            "(the account's outbox is still checked before anything is sent)."
+        )
+
+
+def _other_api(path: Path, recorded: str, used: str) -> str:
+    if same_api(recorded, SANDBOX_API):
+        return (
+            f"{path} was written by a --sandbox run (nothing real was sent), but this run "
+            f"sends through {used}. Nothing was sent. Remove it (`git rm {path}` if it was "
+            "committed) and run again; sandbox runs now keep their lockfiles in .ippanel-sandbox/."
+        )
+    return (
+        f"{path} records sends made through the API at {recorded}, but this run uses {used}. "
+        f"Nothing was sent. If you meant that API, pass --api-url {recorded} (or set "
+        "IPPANEL_BASE_URL); if the lockfile came from a trial against another API, move it out "
+        "of the way and run again (the account's outbox is checked before anything is sent)."
+    )
 
 
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the campaign's file lock; a second apply fails at once, naming the holder."""
     lock_path = path.with_name(f".{path.name}.apply-lock")
+    path.parent.mkdir(parents=True, exist_ok=True)  # a --sandbox run's folder may be new
     handle = lock_path.open("a+", encoding="utf-8")
     try:
         try:

@@ -7,6 +7,8 @@ read those. Nothing here does I/O.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +27,8 @@ SendingType = Literal[
     "pattern",
     "votp",
 ]
-Action = Literal["send", "skip", "reconcile"]
+Action = Literal["send", "skip", "reconcile", "adopt"]
+DEFAULT_OUTBOX_WINDOW = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,24 @@ class Campaign:
     send_hours: str | None = None
     # Where top-level keys (and a few nested ones, dotted: "limits.max_recipients") were written.
     where: Mapping[str, Location] = field(default_factory=dict)
+    # How far back (seconds) the account's outbox is searched for an earlier send of this
+    # campaign before a batch goes out (``outbox_window``, default 24 h).
+    outbox_window: int = DEFAULT_OUTBOX_WINDOW
+    # The sandbox's state folder when this run uses ``--sandbox``: its lockfile and report
+    # live there, never beside the campaign where a real apply would read them.
+    sandbox: Path | None = None
+
+    @property
+    def state_stem(self) -> Path:
+        """``<folder>/<stem>``: beside the campaign, or its mirror in the sandbox's folder."""
+        if self.sandbox is None:
+            return self.path.with_name(self.path.stem)
+        return sandbox_stem(self.sandbox, self.path)
+
+    def state_file(self, suffix: str) -> Path:
+        """Where this campaign's ``<stem><suffix>`` file lives (``.lock.json``, ``.report.md``)."""
+        stem = self.state_stem
+        return stem.with_name(stem.name + suffix)
 
     def location(self, key: str) -> Location:
         """Where ``key`` (dotted) was written, else its nearest written parent, else the file."""
@@ -146,7 +167,24 @@ class Campaign:
 
     @property
     def lockfile_path(self) -> Path:
-        return self.path.with_name(self.path.stem + ".lock.json")
+        return self.state_file(".lock.json")
+
+
+def sandbox_stem(sandbox: Path, campaign: Path) -> Path:
+    """``<sandbox>/lockfiles/<the campaign's path from the working folder, without suffix>``.
+
+    A campaign outside the folder that holds ``sandbox`` goes under ``_elsewhere/<digest of
+    its folder>/``. Pure path arithmetic (``os.path``), nothing is read.
+    """
+    where = Path(os.path.normpath(os.path.abspath(campaign)))
+    home = Path(os.path.normpath(os.path.abspath(sandbox))).parent
+    root = sandbox / "lockfiles"
+    try:
+        relative = where.relative_to(home)
+    except ValueError:
+        folder = hashlib.sha256(str(where.parent).encode()).hexdigest()[:12]
+        return root / "_elsewhere" / folder / where.stem
+    return root / relative.parent / where.stem
 
 
 @dataclass(frozen=True, slots=True)

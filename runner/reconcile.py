@@ -1,42 +1,38 @@
 """Settle batches whose send may or may not have happened, before anything new is sent.
 
-A batch left ``unknown`` (timeout, dropped connection, 5xx, 429) or ``sending``
-(the process died mid-POST) is looked up in ``report/new_list`` — same sender,
-created around the attempt — and each candidate outbox's recipients
-(``report/recipients``) are compared with the batch's recipient digests:
+A batch left ``unknown`` (a timeout, a dropped connection, a 5xx, a 429, a gateway's
+answer, the wrong number of ids) or ``sending`` (the run died mid-POST) is never
+taken for "not sent" while the API may still store it: reconciliation first waits
+until its ``settles_at`` (attempt + the client's deadline + the commit margin), then
+looks it up in the account's outbox (``Outbox.settle``):
 
-- the candidates cover the batch exactly, without overlapping → adopt their ids (``sent``);
-- no candidate holds any of its recipients → it never went out (``failed``; sent again);
-- anything else (two outboxes with the same recipients, a partial match) → stop and
-  say which outboxes to check: guessing could send twice.
+- rows with its sender and text whose recipients are exactly the batch's → their ids
+  are adopted (``sent``);
+- anything else → ``failed``: its recipients are planned again, and what the outbox
+  shows of them (a partial match, another run's send) is adopted recipient by
+  recipient before anything goes out (``Outbox.already_sent``); a re-send of the same
+  batch looks once more right before it goes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime, timezone
 
 from runner.api.client import IPPanelClient
-from runner.api.types import OutboxRow
 from runner.errors import RunnerError
-from runner.lockfile import (
-    BatchRecord,
-    Lock,
-    State,
-    recipient_digest,
-    text_digest,
-    unpack_digests,
-)
-from runner.recipients import InvalidNumber, normalize_phone
+from runner.lockfile import BatchRecord, Journal, Lock, journal_line
+from runner.outbox import Outbox
+from runner.stopping import Stop, pause
 
-# How far around the recorded attempt to look: clocks differ, and queues are slow.
-WINDOW_BEFORE = 10 * 60
-WINDOW_AFTER = 30 * 60
+# How long after the client gave up on a send the API may still store it (``--commit-margin``).
+COMMIT_MARGIN = 30.0
 
 
-class AmbiguousBatch(RunnerError):
-    """The API shows outboxes that may or may not be this batch; a person must decide."""
+class UnsettledBatch(RunnerError):
+    """A send's outcome is unknown and the API cannot say: a person must decide."""
 
 
 @dataclass(frozen=True)
@@ -49,82 +45,91 @@ class Settled:
     detail: str
 
 
+@dataclass(frozen=True)
+class Waits:
+    """How to wait for the API to be done with a send: the seams and the fallback span."""
+
+    now: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    stop: Stop
+    note: Callable[[str], None]
+    # For records written before ``settles_at`` existed: the client's deadline + margin.
+    fallback: float
+
+
 def reconcile(
-    lock: Lock, client: IPPanelClient, save: Callable[[BatchRecord], None]
+    lock: Lock, outbox: Outbox, save: Callable[[BatchRecord], None], waits: Waits
 ) -> list[Settled]:
-    """Settle every unresolved batch in ``lock``, saving each decision as it is made."""
+    """Settle every unresolved batch in ``lock``, saving each decision as it is made.
+
+    Returns early (settling nothing more) when a stop is requested during the wait.
+    """
+    records = sorted(lock.unresolved(), key=lambda r: r.key)
+    if not records:
+        return []
+    ready = max(_settles_at(r, waits.fallback) for r in records)
+    if not _wait_until(ready, records, waits):
+        return []
     settled: list[Settled] = []
-    for record in sorted(lock.unresolved(), key=lambda r: r.key):
-        outcome = _settle(lock, record, client)
-        new_state: State = "sent" if outcome.outbox_ids else "failed"
-        updated = replace(
-            record, state=new_state, outbox_ids=outcome.outbox_ids, error=outcome.detail
-        )
+    for record in records:
+        ids = outbox.settle(record, fresh_after=ready)
+        if outbox.missing:
+            raise UnsettledBatch(
+                f"batch {record.key} ({record.recipients} recipient(s)) may have been sent, "
+                f"and {outbox.missing} to look it up. Nothing more was sent. Check the "
+                "IPPanel panel (Reports → Outbox) and record what you find: `ippanel-run "
+                f"resolve CAMPAIGN {record.key} --sent ID...` or `--not-sent`."
+            )
+        if ids:
+            updated = replace(
+                record,
+                state="sent",
+                outbox_ids=ids,
+                error="found in the account's outbox; ids adopted",
+            )
+            outbox.know(ids)
+        else:
+            waited = int(waits.now().timestamp()) - record.attempted_at
+            updated = replace(
+                record,
+                state="failed",
+                outbox_ids=(),
+                error=f"not in the account's outbox {waited} s after the attempt; planned again",
+            )
         save(updated)
         lock.batches[record.key] = updated
-        settled.append(outcome)
+        settled.append(Settled(record.key, updated.state, updated.outbox_ids, updated.error))
     return settled
 
 
-def _settle(lock: Lock, record: BatchRecord, client: IPPanelClient) -> Settled:
-    wanted = unpack_digests(record.digests)
-    # Another campaign may have gone to the same people at the same time: match texts too.
-    texts = unpack_digests(record.texts) if record.texts else None
-    known = lock.outbox_ids()
-    filters: dict[str, Any] = {
-        "create_from_date": str(record.attempted_at - WINDOW_BEFORE),
-        "create_to_date": str(record.attempted_at + WINDOW_AFTER),
-    }
-    if record.sender:
-        filters["number"] = record.sender
-    matches: list[tuple[OutboxRow, set[bytes]]] = []
-    for row in client.iter_outbox(**filters):
-        if row.outbox_id in known or row.recipients > record.recipients:
-            continue
-        if texts is not None and text_digest(row.message) not in texts:
-            continue
-        got = _digests(lock.campaign, client, row.outbox_id)
-        if got & wanted:
-            matches.append((row, got))
-    if not matches:
-        return Settled(record.key, "failed", (), "not found in the API's outbox; sent again")
-    covered: set[bytes] = set()
-    overlap = False
-    for _, got in matches:
-        overlap |= bool(covered & got)
-        covered |= got
-    ids = tuple(sorted(row.outbox_id for row, _ in matches))
-    if covered == wanted and not overlap:
-        return Settled(record.key, "sent", ids, "found in the API's outbox; ids adopted")
-    raise AmbiguousBatch(_ambiguity(record, matches, wanted))
+def settle_unresolved(
+    lock: Lock,
+    client: IPPanelClient,
+    journal: Journal,
+    *,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    note: Callable[[str], None] = lambda message: None,
+) -> list[Settled]:
+    """``reconcile`` for commands other than apply (``cancel``): one run, default margin."""
+    outbox = Outbox(client, lock.campaign, known_ids=lock.outbox_ids(), now=now)
+    waits = Waits(now, sleep, Stop(), note, client.deadline + COMMIT_MARGIN)
+    return reconcile(lock, outbox, lambda record: journal.record(journal_line(record)), waits)
 
 
-def _digests(campaign: str, client: IPPanelClient, outbox_id: int) -> set[bytes]:
-    found: set[bytes] = set()
-    for row in client.recipients(outbox_id):
-        try:
-            found.add(recipient_digest(campaign, normalize_phone(row.recipient)))
-        except InvalidNumber:
-            continue
-    return found
+def _settles_at(record: BatchRecord, fallback: float) -> int:
+    return record.settles_at or record.attempted_at + math.ceil(fallback)
 
 
-def _ambiguity(
-    record: BatchRecord, matches: list[tuple[OutboxRow, set[bytes]]], wanted: set[bytes]
-) -> str:
-    lines = [
-        f"batch {record.key} ({record.recipients} recipients, {record.sending_type} from "
-        f"{record.sender or 'the voice line'}) may have been sent, but the API's outbox does not "
-        "say so unambiguously:"
-    ]
-    for row, got in matches:
-        lines.append(
-            f"  outbox {row.outbox_id}: {len(got & wanted)} of its {row.recipients} recipients "
-            f"are in this batch (state {row.state_id}, created {row.created_at})"
-        )
-    lines.append(
-        "Check these outboxes in the IPPanel panel (Reports → Outbox). Nothing more was sent. "
-        f"Then record the answer: `ippanel-run resolve CAMPAIGN {record.key} --sent ID...` "
-        "if they are this batch, or `--not-sent` to send it again."
+def _wait_until(ready: int, records: list[BatchRecord], waits: Waits) -> bool:
+    """Wait until ``ready`` (unix time); False if a stop came first."""
+    left = ready - waits.now().timestamp()
+    if left <= 0:
+        return True
+    at = datetime.fromtimestamp(ready, timezone.utc).strftime("%H:%M:%S UTC")
+    waits.note(
+        f"{len(records)} batch(es) may still be stored by the API (a send was in its hands "
+        f"when the last run ended); looking them up in the account's outbox at {at}, in "
+        f"{math.ceil(left)} s"
     )
-    return "\n".join(lines)
+    return pause(left, waits.sleep, waits.stop)

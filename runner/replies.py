@@ -172,7 +172,7 @@ def _phone(raw: str) -> str | None:
 
 
 def replies_path(campaign: Campaign) -> Path:
-    return campaign.path.with_name(f"{campaign.path.stem}.replies.csv")
+    return campaign.state_file(".replies.csv")  # a --sandbox run's: in the sandbox
 
 
 def render_replies_csv(replies: Replies) -> str:

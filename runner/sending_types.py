@@ -3,12 +3,14 @@
 A row says what templates see (``personalized``), whether the body carries a
 ``from_number``, whether operators treat it as promotional (``promotional``: the
 opt-out suffix is appended and the night-time send hours apply), whether
-``send/calculate-price`` can estimate it, how many
-recipients (rows, for files) one request takes, how rendered texts are cut into
-requests (``group``), how a request body is laid out (``body``), the type-specific
-body fields taken from the campaign (``fields``), which type a test send uses, and
-whether numbers typed in the campaign file ride apart from the uploaded file
-(``typed_apart``). Adding a sending type means adding a row here (and its branch in
+``send/calculate-price`` can estimate it, how many recipients (rows, for files) one
+request takes, how rendered texts are cut into requests (``group``), how a request
+body is laid out (``body``), the type-specific body fields taken from the campaign
+(``fields``), which type a test send uses, whether numbers typed in the campaign
+file ride apart from the uploaded file (``typed_apart``), how many outbox ids the
+API answers a request with (``outbox_ids``), how an earlier send is recognized in
+the account's outbox (``outbox_match``) and how many requests go out at once
+(``concurrency``). Adding a sending type means adding a row here (and its branch in
 the JSON Schema). Multipart bodies are ``{"form": {...}, "files": [{"name",
 "content"}]}`` with a ``runner.uploads.LazyText`` content. Nothing here does I/O.
 """
@@ -19,13 +21,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from runner.models import Campaign, Message, Targeting
+from runner.models import Batch, Campaign, Message, Targeting
 from runner.uploads import personal_csv, recipients_csv
 
 API_BATCH_CEILING = 1000
 FILE_ROWS_CEILING = 10_000
 FILE_RECIPIENTS_CEILING = 1_000_000
 GENDER_CODES = {"all": 0, "male": 1, "female": 2}
+# pattern and votp take one recipient a request: more of them in flight keep up with the API.
+PER_RECIPIENT_CONCURRENCY = 16
 OPERATORS = ("mci", "irancell", "other")
 # The Solar Hijri birth years postal_code accepts: the range sent when a campaign names none.
 BIRTH_YEARS = (1300, 1410)
@@ -37,6 +41,12 @@ Grouping = Callable[[Groups, int], Iterator[tuple[Message, ...]]]
 # With ``typed_apart``, a request's first message is the upload's and a second one, if
 # any, holds the numbers typed in the campaign file (same text).
 BodyLayout = Callable[[Mapping[str, Any], Sequence[Message], str], dict[str, Any]]
+# One outbox id per request, per ``params`` item (a distinct text), or per file row.
+OutboxIds = Literal["request", "message", "row"]
+# How a send is recognized in the account's outbox: its text and its recipients; a
+# pattern's words and its recipient (IPPanel fills the template); or, when IPPanel
+# picks the audience (postal_code), its text alone.
+OutboxMatch = Literal["recipients", "pattern_words", "text"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class SendingTypeSpec:
     # How many numbers a request's targeting takes from IPPanel's bank (postal_code).
     targeted: Callable[[Campaign], int]
     typed_apart: bool = False  # numbers typed in the campaign go apart from the upload
+    outbox_ids: OutboxIds = "request"  # what the API answers one outbox id for
+    outbox_match: OutboxMatch = "recipients"  # how an earlier send is found in the outbox
+    concurrency: int = 4  # default requests in flight (one request a recipient needs more)
 
 
 def _one_text_chunks(groups: Groups, size: int) -> Iterator[tuple[Message, ...]]:
@@ -234,6 +247,9 @@ def _row(
     test_as: str = "webservice",
     targeted: Callable[[Campaign], int] = _nothing_targeted,
     typed_apart: bool = False,
+    outbox_ids: OutboxIds = "request",
+    outbox_match: OutboxMatch = "recipients",
+    concurrency: int = 4,
 ) -> SendingTypeSpec:
     return SendingTypeSpec(
         name,
@@ -249,6 +265,9 @@ def _row(
         test_as,
         targeted,
         typed_apart,
+        outbox_ids,
+        outbox_match,
+        concurrency,
     )
 
 
@@ -264,13 +283,20 @@ SPECS: dict[str, SendingTypeSpec] = {
             batch_size=FILE_RECIPIENTS_CEILING,
             typed_apart=True,
         ),
-        _row("peer_to_peer", group=_packed, body=_peer_to_peer_body, personalized=True),
+        _row(
+            "peer_to_peer",
+            group=_packed,
+            body=_peer_to_peer_body,
+            personalized=True,
+            outbox_ids="message",
+        ),
         _row(
             "peer_to_peer_file",
             group=_packed,
             body=_file_body,
             personalized=True,
             batch_size=FILE_ROWS_CEILING,
+            outbox_ids="row",
         ),
         _row(
             "postal_code",
@@ -278,6 +304,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             body=_postal_body,
             fields=_postal_fields,
             targeted=_targeted_count,
+            outbox_match="text",
         ),
         _row(
             "pattern",
@@ -289,6 +316,8 @@ SPECS: dict[str, SendingTypeSpec] = {
             priced=False,
             fields=_pattern_fields,
             test_as="pattern",
+            outbox_match="pattern_words",
+            concurrency=PER_RECIPIENT_CONCURRENCY,
         ),
         _row(
             "votp",
@@ -299,6 +328,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             promotional=False,
             priced=False,
             test_as="votp",
+            concurrency=PER_RECIPIENT_CONCURRENCY,
         ),
     )
 }
@@ -308,3 +338,13 @@ SENDING_TYPES: tuple[str, ...] = tuple(SPECS)
 def spec_of(sending_type: str) -> SendingTypeSpec:
     """The row of ``sending_type`` (a type the schema accepted)."""
     return SPECS[sending_type]
+
+
+def expected_outbox_ids(batch: Batch) -> int:
+    """How many outbox ids a successful send of ``batch`` answers with."""
+    per = spec_of(batch.sending_type).outbox_ids
+    if per == "message":
+        return len(batch.messages)
+    if per == "row":
+        return batch.recipient_count
+    return 1

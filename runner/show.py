@@ -26,7 +26,7 @@ from runner.uploads import LazyText
 
 FORMAT_VERSION = 1
 SHOWN_BATCHES = 20
-SYMBOLS = {"send": "+", "skip": "=", "reconcile": "?"}
+SYMBOLS = {"send": "+", "skip": "=", "reconcile": "?", "adopt": "~"}
 
 
 def shown_path(path: Path) -> str:

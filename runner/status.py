@@ -18,6 +18,7 @@ No network: ``--online`` in the CLI refreshes the report first. Nothing here pri
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -110,10 +111,13 @@ class CampaignStatus:
         }
 
 
-def campaign_status(path: Path, now: datetime) -> CampaignStatus:
-    """The state of the campaign in ``path`` as of ``now``, from its files alone."""
+def campaign_status(path: Path, now: datetime, sandbox: Path | None = None) -> CampaignStatus:
+    """The state of the campaign in ``path`` as of ``now``, from its files alone.
+
+    ``sandbox``: the sandbox's folder, where ``--sandbox`` runs keep lockfiles and reports.
+    """
     try:
-        campaign = load_campaign(path)
+        campaign = dataclasses.replace(load_campaign(path), sandbox=sandbox)
     except InputError as err:
         return CampaignStatus(path, path.stem, None, "invalid", notes=(_first_problem(err),))
     base = CampaignStatus(path, campaign.name, campaign.type, "not sent")
@@ -121,7 +125,7 @@ def campaign_status(path: Path, now: datetime) -> CampaignStatus:
         lock = lockfile.load(campaign.lockfile_path, campaign.name)
     except LockfileError as err:
         return _with(base, "needs attention", str(err))
-    report = read_report(campaign.path.with_name(f"{campaign.path.stem}.report.json"))
+    report = read_report(campaign.state_file(".report.json"))
     return _status(base, campaign, lock, report, now)
 
 

@@ -25,6 +25,12 @@ def simulator(workdir: Path) -> SandboxApp:
     return SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW)
 
 
+def sandbox_lockfile(workdir: Path, campaign: str) -> Path:
+    """Where a --sandbox run keeps the lockfile of ``campaign`` (a path from ``workdir``)."""
+    stem = Path(campaign).with_suffix("")
+    return workdir / ".ippanel-sandbox" / "lockfiles" / stem.with_name(stem.name + ".lock.json")
+
+
 def deliveries(workdir: Path) -> Counter[str]:
     return Counter(m.recipient for m in simulator(workdir).store.committed_messages())
 
@@ -46,7 +52,8 @@ def test_apply_sends_once_and_rerun_changes_nothing(invoke: Invoke, workdir: Pat
     assert first.exit_code == 0, first.output
     assert "SANDBOX" in first.stderr
     assert "maintenance-notice: sent 1 batch(es) to 5 recipient(s)" in first.stdout
-    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock_path = sandbox_lockfile(workdir, WEBSERVICE)
+    assert not (workdir / "examples/webservice/maintenance-notice.lock.json").exists()
     lock_text = lock_path.read_text(encoding="utf-8")
     lock = json.loads(lock_text)
     (batch,) = lock["batches"].values()
@@ -71,7 +78,7 @@ def test_apply_sends_once_and_rerun_changes_nothing(invoke: Invoke, workdir: Pat
 def test_lockfile_holds_no_phone_number_and_no_key(invoke: Invoke, workdir: Path) -> None:
     result = invoke("--sandbox", "--yes", P2P)
     assert result.exit_code == 0, result.output
-    lock_text = (workdir / "examples/peer_to_peer/nowruz-discount.lock.json").read_text()
+    lock_text = sandbox_lockfile(workdir, P2P).read_text()
     for phone in deliveries(workdir):
         assert phone not in lock_text and phone[3:] not in lock_text
     assert DEMO_API_KEY not in lock_text + result.output
@@ -91,20 +98,22 @@ def test_500_before_commit_then_rerun_sends_exactly_once(
     rerun = invoke("--sandbox", "--yes", WEBSERVICE)
     assert rerun.exit_code == 0, rerun.output
     assert set(deliveries(workdir).values()) == {1} and len(deliveries(workdir)) == 5
-    # the same body is never re-sent within 40 s of the earlier attempt (the API's 429 window)
-    assert clock.sleeps == [40.0]
-    assert "waiting 40 s before sending batch" in rerun.stderr
+    # An unknown send is looked up, and sent again, only once the API can no longer store
+    # it: attempt + deadline (2 × 30 s) + commit margin (30 s), + 2 s as its line was
+    # written just ahead of the POST; that also covers the 40 s identical-request window.
+    assert clock.sleeps == [92.0]
+    assert "may still be stored by the API" in rerun.stderr
 
 
 def test_drop_after_commit_is_adopted_not_resent(invoke: Invoke, workdir: Path) -> None:
     simulator(workdir).faults.add("drop_after_commit", count=1)
     dropped = invoke("--sandbox", "--yes", WEBSERVICE)
     assert dropped.exit_code == 1
-    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock_path = sandbox_lockfile(workdir, WEBSERVICE)
     (batch,) = json.loads(lock_path.read_text())["batches"].values()
     assert batch["state"] == "unknown" and batch["outbox_ids"] == []
 
-    dry = invoke("--dry-run", "--format", "json", WEBSERVICE)
+    dry = invoke("--dry-run", "--sandbox", "--format", "json", WEBSERVICE)
     (planned,) = json.loads(dry.stdout)["campaigns"][0]["batches"]
     assert planned["action"] == "reconcile"
 
@@ -124,7 +133,7 @@ def test_max_errors_stops_sending_and_names_the_batch(invoke: Invoke, workdir: P
     assert result.exit_code == 1
     assert result.stderr.count("is unknown") == 1
     assert "stopped after --max-errors" in result.stderr
-    lock = json.loads((workdir / "many.lock.json").read_text())
+    lock = json.loads(sandbox_lockfile(workdir, "many.yaml").read_text())
     assert [b["state"] for b in lock["batches"].values()] == ["unknown"]
 
     simulator(workdir).faults.clear()
@@ -141,7 +150,7 @@ def test_added_recipients_get_only_the_new_sends(invoke: Invoke, workdir: Path) 
     text = campaign.read_text(encoding="utf-8").replace("Hello", "Hello again")
     campaign.write_text(text, encoding="utf-8")
 
-    plan = invoke("plan", str(campaign))
+    plan = invoke("plan", "--sandbox", "many.yaml")
     assert "  Since it was sent:\n" in plan.stdout
     assert "~ text        changed: 12 recipient(s) who got the earlier text" in plan.stdout
     result = invoke("--sandbox", "--yes", str(campaign))
@@ -165,7 +174,7 @@ def test_invalid_campaign_sends_nothing(invoke: Invoke, workdir: Path) -> None:
     assert "Traceback" not in result.output
     # the valid campaign in the same call is still handled fully
     assert len(deliveries(workdir)) == 5
-    assert not (workdir / "bad.lock.json").exists()
+    assert not sandbox_lockfile(workdir, "bad.yaml").exists()
 
 
 def test_without_terminal_and_without_yes_nothing_is_sent(invoke: Invoke, workdir: Path) -> None:
@@ -178,7 +187,8 @@ def test_without_terminal_and_without_yes_nothing_is_sent(invoke: Invoke, workdi
 def test_second_apply_while_one_holds_the_lock_is_refused(invoke: Invoke, workdir: Path) -> None:
     from runner import lockfile
 
-    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock_path = sandbox_lockfile(workdir, WEBSERVICE)
+    lock_path.parent.mkdir(parents=True)
     with lockfile.exclusive(lock_path):
         result = invoke("--sandbox", "--yes", WEBSERVICE)
     assert result.exit_code == 1
@@ -205,7 +215,8 @@ def test_plan_online_shows_credit_and_estimate(invoke: Invoke, workdir: Path) ->
 
 
 def test_corrupted_lockfile_is_never_overwritten(invoke: Invoke, workdir: Path) -> None:
-    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock_path = sandbox_lockfile(workdir, WEBSERVICE)
+    lock_path.parent.mkdir(parents=True)
     lock_path.write_text("{not json", encoding="utf-8")
     result = invoke("--sandbox", "--yes", WEBSERVICE)
     assert result.exit_code == 2
@@ -221,5 +232,5 @@ def test_every_type_applies_against_the_sandbox(
     (path,) = (workdir / "examples" / example).glob("*.yaml")
     result = invoke("--sandbox", "--yes", str(path))
     assert result.exit_code == 0, result.output
-    lock = json.loads(path.with_name(path.stem + ".lock.json").read_text())
+    lock = json.loads(sandbox_lockfile(workdir, str(path.relative_to(workdir))).read_text())
     assert all(b["state"] == "sent" and b["outbox_ids"] for b in lock["batches"].values())

@@ -2,8 +2,10 @@
 
 Both CI files are parsed for the structure that keeps sends safe (triggers, one send at a
 time, the API key only where sending happens, one updated plan comment), and the
-``ippanel-run`` command lines written in them are run through the real CLI, against the
-sandbox, on a copy of two unscheduled example campaigns laid out as a user's ``campaigns/``.
+``ippanel-run`` command lines written in them are run through the real CLI on a copy of two
+unscheduled example campaigns laid out as a user's ``campaigns/``, against the sandbox
+served over HTTP as the CI's API (``IPPANEL_BASE_URL``): lockfiles land beside the
+campaigns, as a real send's do (``--sandbox`` keeps its own apart).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from typing import Any
 import pytest
 import yaml
 from helpers import EXAMPLES, REPO, Invoke
+
+from runner.sandbox import DEMO_API_KEY, SandboxApp
+from runner.sandbox.server import start_in_thread
 
 GITHUB = EXAMPLES / "ci" / "github-actions.yml"
 GITLAB = EXAMPLES / "ci" / "gitlab-ci.yml"
@@ -107,17 +112,20 @@ def substitute(args: list[str], campaign: str) -> list[str]:
 # --- running the real CLI ------------------------------------------------------------------
 
 
-def cli_env() -> dict[str, str]:
+def cli_env(api: str = "") -> dict[str, str]:
+    """The environment of a CI job; with ``api``, the send job's key and API."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPPANEL_")}
     env.update(NO_COLOR="1", PYTHONPATH=str(REPO))
+    if api:
+        env.update(IPPANEL_API_KEY=DEMO_API_KEY, IPPANEL_BASE_URL=api)
     return env
 
 
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(args: list[str], cwd: Path, api: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from runner.cli import main; main()", *args],
         cwd=cwd,
-        env=cli_env(),
+        env=cli_env(api),
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -126,13 +134,15 @@ def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def with_sandbox(args: list[str]) -> list[str]:
-    """The same command against the simulator: --sandbox for commands that reach the API."""
-    if args[0] in ("apply", "report"):
-        return [args[0], "--sandbox", *args[1:]]
-    if args[0] in ("validate", "plan", "schema"):
-        return args
-    return ["--sandbox", *args]  # `ippanel-run CAMPAIGN...` is an implied apply
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[str]:
+    """The sandbox over HTTP, standing in for the IPPanel API of the CI's send job."""
+    server, url = start_in_thread(SandboxApp(tmp_path / "api-state"))
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @functools.cache
@@ -291,9 +301,9 @@ def test_pull_request_commands_validate_and_plan_offline(user_repo: Path) -> Non
     assert not list(user_repo.glob("campaigns/*.lock.json"))
 
 
-def test_merge_commands_send_each_campaign_once(user_repo: Path) -> None:
+def test_merge_commands_send_each_campaign_once(user_repo: Path, api: str) -> None:
     _, (plan, apply) = commands_by_job(GITHUB)
-    plan, apply = supported(plan), with_sandbox(supported(apply))
+    plan, apply = supported(plan), supported(apply)
     detailed = "--detailed-exitcode" in plan
     campaigns = campaign_paths(user_repo)
     lockfiles: dict[str, bytes] = {}
@@ -304,7 +314,7 @@ def test_merge_commands_send_each_campaign_once(user_repo: Path) -> None:
                 assert left.returncode == (4 if first_merge else 0), left.stderr
                 if left.returncode == 0:
                     continue
-            sent = run_cli(substitute(apply, campaign), user_repo)
+            sent = run_cli(substitute(apply, campaign), user_repo, api)
             assert sent.returncode == 0, sent.stderr
             if not first_merge:
                 assert "sent 0 batch(es)" in sent.stdout
@@ -312,7 +322,7 @@ def test_merge_commands_send_each_campaign_once(user_repo: Path) -> None:
             lockfiles = {p.name: p.read_bytes() for p in user_repo.glob("campaigns/*.lock.json")}
     assert sorted(lockfiles) == ["maintenance-notice.lock.json", "nowruz-discount.lock.json"]
     if detailed:  # the loop skipped them; an apply anyway must still send nothing
-        resent = run_cli(substitute(apply, campaigns[0]), user_repo)
+        resent = run_cli(substitute(apply, campaigns[0]), user_repo, api)
         assert resent.returncode == 0 and "sent 0 batch(es)" in resent.stdout, resent.stderr
     again = {p.name: p.read_bytes() for p in user_repo.glob("campaigns/*.lock.json")}
     assert again == lockfiles, "a second run must leave the lockfiles byte-identical"
@@ -325,15 +335,13 @@ def test_merge_commands_send_each_campaign_once(user_repo: Path) -> None:
 
 @pytest.fixture
 def shim(tmp_path: Path) -> Iterator[Path]:
-    """An `ippanel-run` on PATH that is the real CLI, against the sandbox for API commands."""
+    """An `ippanel-run` on PATH that is the real CLI (the job's environment names the API)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "ippanel-run"
     python = shlex.quote(sys.executable)
     script.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in apply|report) sub=$1; shift; set -- "$sub" --sandbox "$@";; esac\n'
-        f'exec {python} -c "from runner.cli import main; main()" "$@"\n',
+        f'#!/bin/sh\nexec {python} -c "from runner.cli import main; main()" "$@"\n',
         encoding="utf-8",
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -351,12 +359,12 @@ def send_block(path: Path) -> str:
 
 @pytest.mark.parametrize("path", [GITHUB, GITLAB], ids=["github", "gitlab"])
 def test_send_step_as_written_sends_only_what_is_left(
-    path: Path, user_repo: Path, shim: Path
+    path: Path, user_repo: Path, shim: Path, api: str
 ) -> None:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
     summary = user_repo / "summary.md"
-    env = cli_env()
+    env = cli_env(api)
     env.update(PATH=f"{shim}{os.pathsep}{env['PATH']}", GITHUB_STEP_SUMMARY=str(summary))
     block = send_block(path)
 

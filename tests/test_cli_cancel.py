@@ -24,10 +24,11 @@ from runner.schema import load_schema
 
 YALDA = "campaigns/yalda-1405.yaml"
 SEND_TIME = datetime(2026, 12, 21, 14, 30, tzinfo=timezone.utc)
+LOCK = ".ippanel-sandbox/lockfiles/campaigns/yalda-1405.lock.json"  # a --sandbox run's
 
 
-def lockfile(root: Path) -> dict[str, dict[str, object]]:
-    data = json.loads((root / "campaigns/yalda-1405.lock.json").read_text(encoding="utf-8"))
+def lockfile(root: Path, where: str = LOCK) -> dict[str, dict[str, object]]:
+    data = json.loads((root / where).read_text(encoding="utf-8"))
     batches: dict[str, dict[str, object]] = data["batches"]
     return batches
 
@@ -82,7 +83,7 @@ def test_cancel_stops_the_send_and_a_fixed_campaign_goes_out_again(
     assert states(in_repo, clock, ids) == [7, 7, 7, 7]
     (record,) = lockfile(in_repo).values()
     assert record["state"] == "cancelled" and record["outbox_ids"] == ids
-    document = json.loads((in_repo / "campaigns/yalda-1405.lock.json").read_text())
+    document = json.loads((in_repo / LOCK).read_text())
     assert (
         list(Draft202012Validator(load_schema("lockfile.schema.json")).iter_errors(document)) == []
     )
@@ -94,7 +95,7 @@ def test_cancel_stops_the_send_and_a_fixed_campaign_goes_out_again(
         campaign.read_text(encoding="utf-8").replace("تا پایان آذر", "تا پایان دی"),
         encoding="utf-8",
     )
-    plan = invoke("plan", YALDA)
+    plan = invoke("plan", "--sandbox", YALDA)
     assert "their recipients are planned again" in plan.stdout
     assert "1 batch(es) to send to 4 recipient(s)" in plan.stdout
     again = invoke("--sandbox", "--yes", YALDA)
@@ -149,7 +150,7 @@ def test_dry_run_looks_up_but_cancels_nothing(
     invoke: Invoke, in_repo: Path, clock: FakeClock
 ) -> None:
     ids = applied(invoke, in_repo)
-    before = (in_repo / "campaigns/yalda-1405.lock.json").read_bytes()
+    before = (in_repo / LOCK).read_bytes()
 
     result = invoke("cancel", "--sandbox", "--dry-run", YALDA)
 
@@ -160,14 +161,14 @@ def test_dry_run_looks_up_but_cancels_nothing(
     ) in result.stdout
     assert "would cancel 1 batch(es), 4 recipient(s); nothing was changed" in result.stdout
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]
-    assert (in_repo / "campaigns/yalda-1405.lock.json").read_bytes() == before
+    assert (in_repo / LOCK).read_bytes() == before
 
 
 def test_too_late_to_cancel_says_so_and_exits_1(
     invoke: Invoke, in_repo: Path, clock: FakeClock
 ) -> None:
     ids = applied(invoke, in_repo)
-    before = (in_repo / "campaigns/yalda-1405.lock.json").read_bytes()
+    before = (in_repo / LOCK).read_bytes()
     clock.current = SEND_TIME.replace(minute=26)  # 4 minutes before it goes out
 
     result = invoke("cancel", "--sandbox", YALDA)
@@ -179,7 +180,7 @@ def test_too_late_to_cancel_says_so_and_exits_1(
         "1405-09-30 17:55 Tehran (2026-12-21), 5 minutes before"
     ) in result.stdout
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]  # still waiting for its send time
-    assert (in_repo / "campaigns/yalda-1405.lock.json").read_bytes() == before
+    assert (in_repo / LOCK).read_bytes() == before
 
 
 def test_a_campaign_sent_at_once_cannot_be_cancelled(invoke: Invoke, in_repo: Path) -> None:
@@ -231,36 +232,49 @@ def losing_cancel_answers(app: SandboxApp, *, processed: bool) -> httpx.BaseTran
     return httpx.MockTransport(handler)
 
 
+BESIDE = "campaigns/yalda-1405.lock.json"  # the sandbox reached as an API: a real lockfile
+
+
+def applied_through(app: SandboxApp, clock: FakeClock, home: Path) -> list[int]:
+    """Apply the Yalda campaign with the sandbox as the API; its outbox ids."""
+    result = cli_with(in_process_transport(app), clock, home, "--yes", YALDA)
+    assert result.exit_code == 0, result.output
+    (batch,) = lockfile(Path.cwd(), BESIDE).values()
+    ids = batch["outbox_ids"]
+    assert isinstance(ids, list)
+    return [int(i) for i in ids]
+
+
 def test_a_lost_cancel_answer_is_looked_up_and_confirmed(
     invoke: Invoke, in_repo: Path, clock: FakeClock, home: Path
 ) -> None:
-    ids = applied(invoke, in_repo)
     app = SandboxApp(in_repo / ".ippanel-sandbox", clock=clock)
+    ids = applied_through(app, clock, home)
 
     result = cli_with(losing_cancel_answers(app, processed=True), clock, home, "cancel", YALDA)
 
     assert result.exit_code == 0, result.output
     assert states(in_repo, clock, ids) == [7, 7, 7, 7]
-    (record,) = lockfile(in_repo).values()
+    (record,) = lockfile(in_repo, BESIDE).values()
     assert record["state"] == "cancelled"
 
 
 def test_an_unconfirmed_cancel_is_unknown_and_never_recorded_as_cancelled(
     invoke: Invoke, in_repo: Path, clock: FakeClock, home: Path
 ) -> None:
-    ids = applied(invoke, in_repo)
     app = SandboxApp(in_repo / ".ippanel-sandbox", clock=clock)
+    ids = applied_through(app, clock, home)
 
     lost = cli_with(losing_cancel_answers(app, processed=False), clock, home, "cancel", YALDA)
 
     assert lost.exit_code == 1
     assert "UNKNOWN: outbox" in lost.stdout and "it may still go out" in lost.stdout
     assert "run `ippanel-run cancel campaigns/yalda-1405.yaml` again" in lost.stdout
-    (record,) = lockfile(in_repo).values()
+    (record,) = lockfile(in_repo, BESIDE).values()
     assert record["state"] == "sent"  # its recipients are never planned again while it may go out
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]
 
-    rerun = invoke("cancel", "--sandbox", YALDA)
+    rerun = cli_with(in_process_transport(app), clock, home, "cancel", YALDA)
     assert rerun.exit_code == 0, rerun.output
     assert states(in_repo, clock, ids) == [7, 7, 7, 7]
 
@@ -286,7 +300,7 @@ def test_an_api_without_the_cancel_endpoint_is_named_not_guessed(
     invoke: Invoke, in_repo: Path, clock: FakeClock
 ) -> None:
     ids = applied(invoke, in_repo)
-    before = (in_repo / "campaigns/yalda-1405.lock.json").read_bytes()
+    before = (in_repo / LOCK).read_bytes()
     SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).set_api("original")
 
     result = invoke("cancel", "--sandbox", YALDA)
@@ -296,7 +310,7 @@ def test_an_api_without_the_cancel_endpoint_is_named_not_guessed(
     assert "this API may have no cancel endpoint: it goes out unless you cancel it in the " in (
         result.stdout
     )
-    assert (in_repo / "campaigns/yalda-1405.lock.json").read_bytes() == before
+    assert (in_repo / LOCK).read_bytes() == before
     SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).set_api("current")
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]
 

@@ -48,7 +48,7 @@ def test_a_full_disk_exits_1_naming_the_file_and_what_to_do(
     monkeypatch.setattr(runner.lockfile, "write_atomic", disk_full)
     result = invoke("--sandbox", "--yes", "examples/webservice/maintenance-notice.yaml")
     assert result.exit_code == 1
-    lockfile = "examples/webservice/maintenance-notice.lock.json"
+    lockfile = ".ippanel-sandbox/lockfiles/examples/webservice/maintenance-notice.lock.json"
     assert f"{lockfile}: No space left on device; check that the folder exists" in result.stderr
     assert "Traceback" not in result.output
     # The journal keeps the outbox ids the lockfile could not take.

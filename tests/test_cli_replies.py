@@ -69,9 +69,9 @@ def test_replies_from_recipients_are_kept_and_written_to_csv(
         "appointment-reminders: 1 opted out (لغو, 11, stop…)",
         "appointment-reminders: add them to an exclude list with --opt-outs FILE",
     ]
-    csv_text = (
-        in_repo / "examples/peer_to_peer_file/appointment-reminders.replies.csv"
-    ).read_text()
+    # A --sandbox run's files live in the sandbox's folder, beside its lockfile.
+    written = ".ippanel-sandbox/lockfiles/examples/peer_to_peer_file/appointment-reminders"
+    csv_text = (in_repo / f"{written}.replies.csv").read_text()
     assert csv_text.splitlines() == [
         "inbox_id,received_utc,received_tehran,phone,message,opt_out",
         "125001,2026-11-26T12:11:00Z,1405-09-05 15:41,09121112233,1,no",
@@ -79,7 +79,7 @@ def test_replies_from_recipients_are_kept_and_written_to_csv(
         "125005,2026-11-26T12:11:00Z,1405-09-05 15:41,09357778899,"
         '"\'=HYPERLINK(""http://x.invalid"",""ok"")?[2J",no',
     ]
-    assert "wrote examples/peer_to_peer_file/appointment-reminders.replies.csv" in result.stderr
+    assert f"wrote {written}.replies.csv" in result.stderr
 
 
 def test_opt_outs_are_appended_once_to_an_exclude_file(account: Account, in_repo: Path) -> None:

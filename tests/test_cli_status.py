@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
 from helpers import Invoke
 
-from runner.sandbox import SandboxApp
+from runner.api.client import in_process_transport
+from runner.cli import AppContext, cli
+from runner.sandbox import DEMO_API_KEY, IN_PROCESS_BASE_URL, SandboxApp
 from runner.sandbox.testing import FakeClock
 
 
@@ -25,6 +29,27 @@ def write(root: Path, name: str, *, extra: str = "", more: str = "") -> str:
     return f"campaigns/{name}.yaml"
 
 
+@pytest.fixture
+def api(in_repo: Path, clock: FakeClock, home: Path) -> Invoke:
+    """The CLI with the in-process sandbox as its API (not --sandbox): lockfiles and reports
+    land beside the campaigns, where ``status`` reads them offline."""
+    app = SandboxApp(in_repo / ".ippanel-sandbox", clock=clock)
+    env = {
+        "HOME": str(home),
+        "IPPANEL_CONFIG_DIR": str(home / ".config" / "ippanel-run"),
+        "IPPANEL_API_KEY": DEMO_API_KEY,
+        "IPPANEL_BASE_URL": IN_PROCESS_BASE_URL,
+    }
+
+    def run(*args: str) -> Result:
+        context = AppContext(
+            now=clock.now, sleep=clock.sleep, env=env, transport=in_process_transport(app)
+        )
+        return CliRunner().invoke(cli, list(args), obj=context, catch_exceptions=False)
+
+    return run
+
+
 def by_name(invoke: Invoke, *args: str) -> dict[str, dict[str, object]]:
     result = invoke("status", "--format", "json", *args)
     document = json.loads(result.stdout)
@@ -33,24 +58,24 @@ def by_name(invoke: Invoke, *args: str) -> dict[str, dict[str, object]]:
 
 
 def test_status_shows_every_state_in_one_table(
-    invoke: Invoke, in_repo: Path, clock: FakeClock
+    invoke: Invoke, api: Invoke, in_repo: Path, clock: FakeClock
 ) -> None:
     sent = write(in_repo, "a-sent")
-    assert invoke("--sandbox", "--yes", sent).exit_code == 0
+    assert api("--yes", sent).exit_code == 0
     write(in_repo, "b-draft")
     (in_repo / "campaigns/c-broken.yaml").write_text("version: 1\nname: c-broken\n")
     lost = write(in_repo, "d-lost")
     SandboxApp(in_repo / ".ippanel-sandbox", clock=clock).faults.add("drop_after_commit", count=1)
-    assert invoke("--sandbox", "--yes", lost).exit_code == 1
+    assert api("--yes", lost).exit_code == 1
     more = write(in_repo, "e-more")
-    assert invoke("--sandbox", "--yes", more).exit_code == 0
+    assert api("--yes", more).exit_code == 0
     write(in_repo, "e-more", more=', "+989127770000"')
     later = write(in_repo, "f-cancelled", extra="schedule: {at: '2026-12-01 10:00'}\n")
-    assert invoke("--sandbox", "--yes", later).exit_code == 0
-    assert invoke("cancel", "--sandbox", later).exit_code == 0
-    assert invoke("--sandbox", "--yes", "campaigns/yalda-1405.yaml").exit_code == 0
+    assert api("--yes", later).exit_code == 0
+    assert api("cancel", later).exit_code == 0
+    assert api("--yes", "campaigns/yalda-1405.yaml").exit_code == 0
     clock.advance(120)  # the immediate sends leave review and go out
-    assert invoke("report", "--sandbox", sent).exit_code == 0
+    assert api("report", sent).exit_code == 0
 
     result = invoke("status")
 
@@ -76,8 +101,10 @@ def test_status_shows_every_state_in_one_table(
     assert "c-broken: campaigns/c-broken.yaml:1:1: missing required key 'type'" in notes
 
 
-def test_json_gives_scripts_every_column(invoke: Invoke, in_repo: Path, clock: FakeClock) -> None:
-    assert invoke("--sandbox", "--yes", "campaigns/yalda-1405.yaml").exit_code == 0
+def test_json_gives_scripts_every_column(
+    invoke: Invoke, api: Invoke, in_repo: Path, clock: FakeClock
+) -> None:
+    assert api("--yes", "campaigns/yalda-1405.yaml").exit_code == 0
 
     rows = by_name(invoke)
 
@@ -103,21 +130,32 @@ def test_json_gives_scripts_every_column(invoke: Invoke, in_repo: Path, clock: F
 
 
 def test_online_refreshes_the_reports_first(
-    invoke: Invoke, in_repo: Path, clock: FakeClock
+    invoke: Invoke, api: Invoke, in_repo: Path, clock: FakeClock
 ) -> None:
     sent = write(in_repo, "a-sent")
-    assert invoke("--sandbox", "--yes", sent).exit_code == 0
+    assert api("--yes", sent).exit_code == 0
     assert by_name(invoke)["a-sent"]["state"] == "sent"  # no report: what the lockfile says
-    assert invoke("status", "--sandbox").exit_code == 0
+    assert api("status", "--online").exit_code == 0
     assert (in_repo / "campaigns/a-sent.report.json").exists()
     assert by_name(invoke)["a-sent"]["state"] == "sending"  # the report: still in review
 
     clock.advance(120)
-    rows = by_name(invoke, "--sandbox")
+    rows = by_name(api, "--online")
 
     assert rows["a-sent"]["state"] == "sent"
     assert rows["a-sent"]["delivered_percent"] == 100.0
     assert rows["a-sent"]["last_report"] == "2026-11-26T12:02:00Z"
+
+
+def test_sandbox_status_shows_the_sandboxs_own_lockfiles(
+    invoke: Invoke, in_repo: Path, clock: FakeClock
+) -> None:
+    sent = write(in_repo, "a-sent")
+    assert invoke("--sandbox", "--yes", sent).exit_code == 0
+    assert by_name(invoke)["a-sent"]["state"] == "not sent"  # nothing real went out
+    assert by_name(invoke, "--sandbox")["a-sent"]["state"] == "sending"  # in the sandbox's review
+    assert (in_repo / ".ippanel-sandbox/lockfiles/campaigns/a-sent.report.json").exists()
+    assert not (in_repo / "campaigns/a-sent.report.json").exists()
 
 
 def test_status_of_a_missing_folder_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:

@@ -15,6 +15,11 @@ WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 PATTERN = "examples/pattern/login-code.yaml"
 
 
+def in_sandbox(workdir: Path, name: str) -> Path:
+    """Where a --sandbox run keeps the file ``name`` of the webservice example."""
+    return workdir / ".ippanel-sandbox/lockfiles/examples/webservice" / name
+
+
 def committed(workdir: Path) -> Counter[str]:
     store = SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW).store
     return Counter(m.recipient for m in store.committed_messages())
@@ -23,7 +28,9 @@ def committed(workdir: Path) -> Counter[str]:
 def test_detailed_exitcode_says_whether_anything_is_left(invoke: Invoke, workdir: Path) -> None:
     assert invoke("plan", "--detailed-exitcode", WEBSERVICE).exit_code == 4
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
-    assert invoke("plan", "--detailed-exitcode", WEBSERVICE).exit_code == 0
+    assert invoke("plan", "--sandbox", "--detailed-exitcode", WEBSERVICE).exit_code == 0
+    # A sandbox run is not a real send: a real apply would still send everything.
+    assert invoke("plan", "--detailed-exitcode", WEBSERVICE).exit_code == 4
     broken = workdir / "broken.yaml"
     broken.write_text("version: 1\nname: x\n", encoding="utf-8")
     assert invoke("plan", "--detailed-exitcode", str(broken)).exit_code == 2
@@ -37,7 +44,7 @@ def test_saved_plan_sends_exactly_what_was_reviewed(invoke: Invoke, workdir: Pat
 
     result = invoke("--sandbox", "--yes", "plan.json")
     assert result.exit_code == 0, result.output
-    lock = json.loads((workdir / "examples/webservice/maintenance-notice.lock.json").read_text())
+    lock = json.loads(in_sandbox(workdir, "maintenance-notice.lock.json").read_text())
     assert list(lock["batches"]) == keys
     assert len(committed(workdir)) == 5
 
@@ -72,6 +79,7 @@ def test_test_send_goes_only_to_the_given_numbers(invoke: Invoke, workdir: Path)
     assert "not campaign progress" in result.stdout
     assert committed(workdir) == Counter({"+989125550000": 1})
     assert not (workdir / "examples/webservice/maintenance-notice.lock.json").exists()
+    assert not in_sandbox(workdir, "maintenance-notice.lock.json").exists()
 
 
 def test_test_send_of_a_pattern_uses_the_first_recipients_params(
@@ -112,9 +120,9 @@ def test_report_after_apply_writes_the_three_files(invoke: Invoke, workdir: Path
     result = invoke("--sandbox", "--yes", "--report", WEBSERVICE)
     # The sandbox's clock is fixed in tests: batches are still in review, nothing failed.
     assert result.exit_code == 0, result.output
-    folder = workdir / "examples/webservice"
     for suffix in ("json", "md", "html"):
-        assert (folder / f"maintenance-notice.report.{suffix}").exists()
+        assert in_sandbox(workdir, f"maintenance-notice.report.{suffix}").exists()
+        assert not (workdir / f"examples/webservice/maintenance-notice.report.{suffix}").exists()
     assert "in review" in result.stdout.lower()
 
 
@@ -137,9 +145,7 @@ def test_apply_then_watch_waits_for_final_states(
     assert result.exit_code == 0, result.output
     assert "not final yet; checking again in 30 s" in result.stderr
     assert clock.sleeps and all(s == 30.0 for s in clock.sleeps)  # fake time, no real waiting
-    report = json.loads(
-        (workdir / "examples/webservice/maintenance-notice.report.json").read_text()
-    )
+    report = json.loads(in_sandbox(workdir, "maintenance-notice.report.json").read_text())
     assert report["totals"]["pending"] == 0
     assert "still in progress" not in result.stdout
 
@@ -147,19 +153,19 @@ def test_apply_then_watch_waits_for_final_states(
 def test_resolve_records_what_a_person_found(invoke: Invoke, workdir: Path) -> None:
     SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW).faults.add("drop_after_commit")
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 1
-    lock_path = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock_path = in_sandbox(workdir, "maintenance-notice.lock.json")
     (key,) = json.loads(lock_path.read_text())["batches"]
     store = SandboxApp(workdir / ".ippanel-sandbox", clock=lambda: NOW).store
     outbox_id = store.committed_messages()[0].outbox_id
 
-    result = invoke("resolve", WEBSERVICE, key, "--sent", str(outbox_id))
+    result = invoke("resolve", "--sandbox", WEBSERVICE, key, "--sent", str(outbox_id))
     assert result.exit_code == 0, result.output
     batch = json.loads(lock_path.read_text())["batches"][key]
     assert batch["state"] == "sent" and batch["outbox_ids"] == [outbox_id]
-    assert invoke("plan", "--detailed-exitcode", WEBSERVICE).exit_code == 0
+    assert invoke("plan", "--sandbox", "--detailed-exitcode", WEBSERVICE).exit_code == 0
     assert sum(committed(workdir).values()) == 5
 
-    wrong = invoke("resolve", WEBSERVICE, "ffffffffffffffff", "--not-sent")
+    wrong = invoke("resolve", "--sandbox", WEBSERVICE, "ffffffffffffffff", "--not-sent")
     assert wrong.exit_code == 2 and "has no batch ffffffffffffffff" in wrong.stderr
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -446,6 +447,73 @@ def test_odd_answers_become_errors_naming_the_status(
         make(FakeApi(response)).send({})
 
 
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(400, text="<html><body>400 Bad Request</body></html>"),
+        httpx.Response(408, text="<html>Request Timeout</html>"),
+        httpx.Response(200, text=""),
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.Response(502, text="Bad Gateway"),
+        httpx.Response(404, json={"message": "Not Found"}),
+    ],
+)
+def test_answers_without_the_api_envelope_are_marked_as_such(response: httpx.Response) -> None:
+    with pytest.raises(ApiError) as caught:
+        make(FakeApi(response)).send({})
+    assert caught.value.enveloped is False
+    assert caught.value.status == response.status_code
+
+
+def test_error_envelopes_are_marked_as_the_apis_own() -> None:
+    api = FakeApi(httpx.Response(422, json=fixture("send_webservice__error_422__400-2")))
+    with pytest.raises(ApiValidationError) as caught:
+        make(api).send({})
+    assert caught.value.enveloped is True
+
+
+DATE = "Wed, 21 Oct 2026 07:28:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "7"}, 7.0),
+        ({"Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT", "Date": DATE}, 30.0),
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_a_429_keeps_its_retry_after(headers: dict[str, str], seconds: float | None) -> None:
+    answer = httpx.Response(429, headers=headers, json={"meta": {"status": False}})
+    with pytest.raises(RateLimitedError) as caught:
+        make(FakeApi(answer)).send({})
+    assert caught.value.retry_after == seconds
+
+
+def test_a_send_answered_too_slowly_ends_at_its_deadline_and_is_not_repeated() -> None:
+    release = threading.Event()
+
+    def dribbling(request: httpx.Request) -> httpx.Response:
+        release.wait(10)  # a server still trickling its answer
+        return ok({"message_outbox_ids": [1]})
+
+    api = FakeApi(dribbling, ok({"message_outbox_ids": [2]}))
+    client = make(api, read_timeout=30.0, deadline=0.05)
+    try:
+        with pytest.raises(RequestTimedOut, match=r"no complete answer within 0\.05 s.*may have"):
+            client.send({"message": "x"})
+    finally:
+        release.set()
+    assert len(api.requests) == 1
+    assert client.send({"message": "y"}).outbox_ids == (2,)
+
+
+def test_the_deadline_defaults_to_twice_the_read_timeout() -> None:
+    assert IPPanelClient(KEY, read_timeout=4.0).deadline == 8.0
+    assert IPPanelClient(KEY).deadline == 60.0
+
+
 def test_200_with_meta_status_false_is_an_api_error() -> None:
     payload = {"data": None, "meta": {"status": False, "message": "خطا", "message_code": "500-9"}}
     with pytest.raises(ApiError) as caught:
@@ -468,7 +536,7 @@ def test_201_with_meta_status_true_is_success() -> None:
         (httpx.ConnectTimeout("slow"), ConnectFailed),
         (httpx.ReadTimeout("slow"), RequestTimedOut),
         (httpx.WriteTimeout("slow"), RequestTimedOut),
-        (httpx.PoolTimeout("busy"), RequestTimedOut),
+        (httpx.PoolTimeout("busy"), ConnectFailed),
         (httpx.RemoteProtocolError("gone"), ConnectionDropped),
         (httpx.ReadError("reset"), ConnectionDropped),
         (httpx.WriteError("reset"), ConnectionDropped),

@@ -52,8 +52,8 @@ MAX_RERUNS = 5
 TIMEOUT = 150.0
 POLL = 0.005
 STATE = ".ippanel-sandbox"
-LOCKFILE = "many.lock.json"
-JOURNAL = "many.lock.json.journal"
+LOCKFILE = ".ippanel-sandbox/lockfiles/many.lock.json"  # where --sandbox keeps it
+JOURNAL = LOCKFILE + ".journal"
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,13 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
+# Short waits keep the suite quick: a send the API may still be storing is settled
+# 2 × 1 s (the deadline) + 1 s (the margin) after its attempt.
+FAST = ("--timeout", "1", "--commit-margin", "1")
+
+
 def apply_args(*extra: str) -> list[str]:
-    return ["--sandbox", "--yes", "--concurrency", "4", *extra, "many.yaml"]
+    return ["--sandbox", "--yes", "--concurrency", "4", *FAST, *extra, "many.yaml"]
 
 
 def phone(n: int) -> str:
@@ -123,9 +128,9 @@ def write_campaign(folder: Path, count: int) -> Path:
     return path
 
 
-def journal_lines(folder: Path) -> int:
+def journal_lines(folder: Path, journal: str = JOURNAL) -> int:
     try:
-        return (folder / JOURNAL).read_bytes().count(b"\n")
+        return (folder / journal).read_bytes().count(b"\n")
     except FileNotFoundError:
         return 0
 
@@ -294,8 +299,8 @@ def test_api_key_is_never_written_or_printed(
     try:
         child = Child(folder, "--yes", "--api-url", url, "many.yaml", env=env)
         # The journal only exists while the apply runs: read it mid-run.
-        wait_until(child, lambda: journal_lines(folder) >= 40)
-        journal = (folder / JOURNAL).read_text(encoding="utf-8", errors="replace")
+        wait_until(child, lambda: journal_lines(folder, "many.lock.json.journal") >= 40)
+        journal = (folder / "many.lock.json.journal").read_text(encoding="utf-8", errors="replace")
         run = child.finish()
     finally:
         server.shutdown()
@@ -305,8 +310,8 @@ def test_api_key_is_never_written_or_printed(
     files = {
         p: p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file()
     }
-    assert folder / LOCKFILE in files
-    for where, text in {"stdout": run.stdout, "stderr": run.stderr, JOURNAL: journal}.items():
+    assert folder / "many.lock.json" in files
+    for where, text in {"stdout": run.stdout, "stderr": run.stderr, "journal": journal}.items():
         assert DEMO_API_KEY not in text, f"the API key is in {where}"
     for path, text in files.items():
         assert DEMO_API_KEY not in text, f"the API key is in {path}"

@@ -25,10 +25,13 @@ def test_every_command_in_the_examples_readme_runs(invoke: Invoke, in_repo: Path
         result = invoke(*shlex.split(command)[1:])
         assert result.exit_code == 0, f"{command}\n{result.output}"
 
-    status = invoke("status", "--format", "json", "campaigns/", "examples/")
+    # The sends above are the sandbox's: its own lockfiles say where each stands.
+    status = invoke("status", "--sandbox", "--format", "json", "campaigns/", "examples/")
     states = {row["name"]: row["state"] for row in json.loads(status.stdout)["campaigns"]}
     assert states["yalda-1405"] == "cancelled"
     assert states["appointment-reminders"] == "sending"
     assert states["nowruz-discount"] == "not sent"
     assert states["welcome-code"] == "not sent"
-    assert (in_repo / "examples/peer_to_peer_file/appointment-reminders.replies.csv").exists()
+    sandbox = in_repo / ".ippanel-sandbox/lockfiles/examples/peer_to_peer_file"
+    assert (sandbox / "appointment-reminders.replies.csv").exists()
+    assert not list(in_repo.glob("examples/**/*.lock.json"))  # a trial leaves no lockfile

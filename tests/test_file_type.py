@@ -151,7 +151,7 @@ def test_the_example_applies_as_one_outbox_exactly_once(invoke: Invoke, workdir:
         {phone: 1 for phone in {m.recipient for m in committed}}
     )
     assert len(committed) == 9 and "+989120000000" in {m.recipient for m in committed}
-    lock_path = workdir / "examples/file/autumn-sale.lock.json"
+    lock_path = workdir / ".ippanel-sandbox/lockfiles/examples/file/autumn-sale.lock.json"
     (batch,) = json.loads(lock_path.read_text())["batches"].values()
     assert (batch["state"], batch["outbox_ids"]) == ("sent", [committed[0].outbox_id])
     assert batch["recipients"] == 9
@@ -173,7 +173,9 @@ def test_a_dropped_answer_is_reconciled_by_sender_text_and_recipients(
     assert rerun.exit_code == 0, rerun.output
     committed = simulator(workdir).store.committed_messages()
     assert len(committed) == 9  # adopted, not sent again
-    lock = json.loads((workdir / "examples/file/autumn-sale.lock.json").read_text())
+    lock = json.loads(
+        (workdir / ".ippanel-sandbox/lockfiles/examples/file/autumn-sale.lock.json").read_text()
+    )
     (batch,) = lock["batches"].values()
     assert (batch["state"], batch["outbox_ids"]) == ("sent", [committed[0].outbox_id])
 

@@ -20,6 +20,13 @@ where repeating cannot send an SMS twice:
 Waits are capped exponential backoff with full jitter: ``random() * min(8, 0.5 * 2**n)``
 seconds before retry ``n + 1``, through the injected ``sleep``. The credential never
 appears in an exception message, a repr or a log line.
+
+Deadlines. ``read_timeout`` bounds each wait for the server; every request also has an
+overall ``deadline`` (default twice the read timeout), so a server that dribbles its
+answer cannot hold a send: past it the call raises ``RequestTimedOut`` ("it may have
+arrived"). An answer that is not the API's JSON envelope (a gateway's HTML page, an
+empty body) raises an ``ApiError`` with ``enveloped`` false, whatever its status: it
+says nothing certain about a send. A 429's ``Retry-After`` is kept on the error.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ import httpx
 
 from runner import __version__
 from runner.api.credentials import DEFAULT_BASE_URL
-from runner.api.envelope import Envelope, decode_response
+from runner.api.deadline import DeadlineExceeded, Deadlines
+from runner.api.envelope import Envelope, decode_response, retry_after_seconds
 from runner.api.lookups import (
     InboxMessage,
     Pattern,
@@ -102,6 +110,7 @@ class IPPanelClient:
         transport: httpx.BaseTransport | None = None,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        deadline: float | None = None,
         retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random.random,
@@ -110,6 +119,10 @@ class IPPanelClient:
         if not base_url.startswith(("https://", "http://")):
             raise InputError(f"the API URL must start with https:// or http://, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
+        self.read_timeout = read_timeout
+        # The longest any request may keep us waiting, however its server trickles the answer.
+        self.deadline = deadline if deadline is not None else 2 * read_timeout
+        self._deadlines = Deadlines()
         self._credential = credential or None
         self._retries = retries
         self._sleep = sleep
@@ -142,6 +155,7 @@ class IPPanelClient:
 
     def close(self) -> None:
         self._http.close()
+        self._deadlines.close()
 
     # -- sending (never repeated once the request may have arrived) --------------------------
 
@@ -301,32 +315,57 @@ class IPPanelClient:
                 request = self._http.build_request(
                     method, self.base_url + path, headers=headers, **kwargs
                 )
-                status, content = self._exchange(request)
-                return decode_response(status, content, [self._credential or ""])
+                status, content, answer = self._exchange_by_deadline(request)
+                return decode_response(
+                    status, content, [self._credential or ""], retry_after_seconds(answer)
+                )
             except ApiError as err:
                 if attempt >= self._retries or not _may_repeat(err, idempotent):
                     raise
             self._sleep(self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             attempt += 1
 
-    def _exchange(self, request: httpx.Request) -> tuple[int, bytes]:
-        where = f"{request.method} {request.url.copy_with(query=None)}"
+    def _exchange_by_deadline(self, request: httpx.Request) -> tuple[int, bytes, httpx.Headers]:
+        try:
+            return self._deadlines.run(lambda: self._exchange(request), self.deadline)
+        except DeadlineExceeded:
+            where = _where(request)
+            raise RequestTimedOut(
+                f"no complete answer within {self.deadline:g} s for {where}; it may have arrived"
+            ) from None
+
+    def _exchange(self, request: httpx.Request) -> tuple[int, bytes, httpx.Headers]:
         try:
             response = self._http.send(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as err:
-            message = f"could not reach the API for {where} ({self._why(err)}); nothing was sent"
-            raise ConnectFailed(message) from err
-        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as err:
-            message = f"no answer in time for {where} ({self._why(err)}); it may have arrived"
-            raise RequestTimedOut(message) from err
+        except (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,  # no connection was free: the request never left
+            httpx.UnsupportedProtocol,
+        ) as err:
+            where, why = _where(request), self._why(err)
+            raise ConnectFailed(
+                f"could not reach the API for {where} ({why}); nothing was sent"
+            ) from err
+        except (httpx.ReadTimeout, httpx.WriteTimeout) as err:
+            where, why = _where(request), self._why(err)
+            raise RequestTimedOut(
+                f"no answer in time for {where} ({why}); it may have arrived"
+            ) from err
         except httpx.TransportError as err:
-            message = f"the connection broke during {where} ({self._why(err)}); it may have arrived"
-            raise ConnectionDropped(message) from err
-        return response.status_code, response.content
+            where, why = _where(request), self._why(err)
+            raise ConnectionDropped(
+                f"the connection broke during {where} ({why}); it may have arrived"
+            ) from err
+        return response.status_code, response.content, response.headers
 
     def _why(self, err: Exception) -> str:
         text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
         return text.replace(self._credential, "***") if self._credential else text
+
+
+def _where(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
 
 def _may_repeat(err: ApiError, idempotent: bool) -> bool:

@@ -3,7 +3,9 @@
 ``{"data": ..., "meta": {"status", "message", "message_code", "errors"}}``. Success
 needs HTTP 200 (or 201) *and* ``meta.status`` true: a third-party client reports
 errors that came back as 200 with ``meta.status`` false. The API's message is
-kept exactly as sent (often Persian). Nothing here does I/O.
+kept exactly as sent (often Persian). An answer without the envelope (a gateway's
+HTML page, an empty body) raises an error with ``enveloped`` false: the API may
+never have seen the request, or may have stored it. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from runner.errors import (
@@ -70,18 +74,29 @@ def missing_endpoint(err: ApiError) -> bool:
     return err.status in (404, 405)
 
 
-def decode_response(status: int, content: bytes, secrets: Sequence[str] = ()) -> Envelope:
+def decode_response(
+    status: int, content: bytes, secrets: Sequence[str] = (), retry_after: float | None = None
+) -> Envelope:
     """The envelope of a successful answer (HTTP 200/201 and ``meta.status`` true), else raise.
 
-    ``secrets`` are blanked out of every message, in case the API echoes one back.
+    ``secrets`` are blanked out of every message, in case the API echoes one back;
+    ``retry_after`` (a 429's header, in seconds) is kept on the error raised.
     """
+    try:
+        return _decode(status, content, secrets)
+    except ApiError as err:
+        err.retry_after = retry_after
+        raise
+
+
+def _decode(status: int, content: bytes, secrets: Sequence[str]) -> Envelope:
     try:
         payload = json.loads(content)
     except ValueError:
         payload = None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict):
         raise _non_envelope(status)
-    meta: Mapping[str, Any] = payload["meta"] if isinstance(payload.get("meta"), dict) else {}
+    meta: Mapping[str, Any] = payload["meta"]
     if status in (200, 201) and meta.get("status") in (True, "true"):
         return Envelope(payload.get("data"), meta)
     code = str(meta.get("message_code") or "")
@@ -96,14 +111,40 @@ def decode_response(status: int, content: bytes, secrets: Sequence[str] = ()) ->
 
 
 def _non_envelope(status: int) -> ApiError:
-    # Proxies and gateways answer with HTML; the status still says what happened.
+    # Proxies and gateways answer with HTML; the status hints at what happened, but only
+    # the API's own envelope says whether it stored a send.
     cls = _error_class(status, "")
+    err: ApiError
     if cls in _DEFAULT_MESSAGES and cls is not ServerError:
-        return cls(_DEFAULT_MESSAGES[cls], status=status)
-    if 400 <= status < 500:
-        return ApiError(
-            f"the API refused the request with HTTP {status} and no JSON body", status=status
+        err = cls(_DEFAULT_MESSAGES[cls], status=status)
+    elif 400 <= status < 500:
+        err = ApiError(
+            f"something between us and the API answered HTTP {status} without the API's "
+            "JSON envelope",
+            status=status,
         )
-    return ServerError(
-        f"the API answered HTTP {status} with a body that is not a JSON envelope", status=status
-    )
+    else:
+        err = ServerError(
+            f"the API answered HTTP {status} with a body that is not a JSON envelope",
+            status=status,
+        )
+    err.enveloped = False
+    return err
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """A ``Retry-After`` header in seconds (delta-seconds, or a date against ``Date``)."""
+    value = (headers.get("retry-after") or headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        until = parsedate_to_datetime(value)
+        date = headers.get("date") or headers.get("Date")
+        sent = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None
+    if sent is None or not isinstance(until, datetime):
+        return None
+    return max(0.0, (until - sent).total_seconds())

@@ -8,6 +8,7 @@ arguments to the pipeline; errors become exit codes in exactly one place
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import sys
@@ -34,16 +35,18 @@ from runner.cli.connect import (
 )
 from runner.cli.group import Cli
 from runner.diff import diff
+from runner.durations import parse_duration
 from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
 from runner.limits import recipient_problems
 from runner.loader import MAX_BYTES
-from runner.models import CampaignPlan
+from runner.models import Campaign, CampaignPlan
 from runner.paths import is_regular_inside, repository_root
 from runner.safe_text import inert, one_line
 from runner.show import write_json, write_markdown, write_text
 
 # Every command module imports its shared parts from here, the API connection's too.
 __all__ = [
+    "DURATION",
     "SANDBOX_APIS",
     "SANDBOX_API_ENV",
     "SANDBOX_STATE",
@@ -52,6 +55,7 @@ __all__ = [
     "api_url_option",
     "app_of",
     "campaign_files",
+    "campaign_for",
     "cli",
     "command_line",
     "debug_option",
@@ -65,7 +69,9 @@ __all__ = [
     "print_error",
     "print_plans",
     "sandbox_option",
+    "sandbox_state",
     "skip_invalid_option",
+    "timeout_option",
 ]
 
 T = TypeVar("T")
@@ -284,19 +290,25 @@ def _looks_like_campaign(path: Path) -> bool:
 
 
 def plan_all(
-    app: AppContext, paths: Sequence[Path], *, skip_invalid: bool, allow_over_limit: bool = False
+    app: AppContext,
+    paths: Sequence[Path],
+    *,
+    skip_invalid: bool,
+    allow_over_limit: bool = False,
+    sandbox: bool = False,
 ) -> tuple[list[CampaignPlan], list[Violation]]:
     """Plan every campaign; collect every problem of every file instead of stopping at one.
 
     A plan over its campaign's ``limits.max_recipients`` is a problem too (apply would
-    refuse it), unless ``allow_over_limit``.
+    refuse it), unless ``allow_over_limit``. With ``sandbox``, against the sandbox's
+    lockfiles (``campaign_for``).
     """
     plans: list[CampaignPlan] = []
     problems: list[Violation] = []
     now = app.now()
     for path in campaign_files(paths):
         try:
-            campaign = load_campaign(path)
+            campaign = campaign_for(path, sandbox=sandbox)
             lock = lockfile.load(campaign.lockfile_path, campaign.name)
             plan = diff(campaign, lock, now=now, skip_invalid=skip_invalid)
             over = [] if allow_over_limit else recipient_problems(plan)
@@ -315,6 +327,46 @@ def plan_all(
 
 def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
     FORMATS[fmt](plans, out)
+
+
+def sandbox_state(sandbox: bool) -> Path | None:
+    """Where a ``--sandbox`` run keeps its lockfiles, reports and replies (None: beside)."""
+    return SANDBOX_STATE if sandbox else None
+
+
+def campaign_for(path: Path, *, sandbox: bool) -> Campaign:
+    """The campaign file; for ``--sandbox``, with its lockfile and reports in the sandbox.
+
+    A sandbox run never writes where a real apply reads: ``.ippanel-sandbox/lockfiles/``
+    mirrors the campaign's path (``Campaign.state_stem``).
+    """
+    campaign = load_campaign(path)
+    return dataclasses.replace(campaign, sandbox=SANDBOX_STATE) if sandbox else campaign
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """``30m``, ``24h``, ``3d`` → seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+
+
+DURATION = Duration()
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the API to answer; no request takes longer than twice this.",
+)
 
 
 def command_line() -> str:

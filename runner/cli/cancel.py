@@ -19,6 +19,7 @@ from runner.cli.base import (
     each_campaign,
     open_client,
     sandbox_option,
+    sandbox_state,
 )
 from runner.errors import InputError
 from runner.schedule import describe
@@ -67,15 +68,25 @@ def cancel(
             )
     with open_client(app, sandbox=sandbox, api_url=api_url) as client:
         results = each_campaign(
-            app, list(paths), lambda path: _cancel_one(app, client, path, dry_run=dry_run)
+            app,
+            list(paths),
+            lambda path: _cancel_one(app, client, path, dry_run=dry_run, sandbox=sandbox),
         )
     ctx.exit(max((code for code, _ in results), default=0))
 
 
 def _cancel_one(
-    app: AppContext, client: IPPanelClient, path: Path, *, dry_run: bool
+    app: AppContext, client: IPPanelClient, path: Path, *, dry_run: bool, sandbox: bool
 ) -> tuple[int, CancelResult]:
-    result = cancel_campaign(path, client, now=app.now, command=command_line(), dry_run=dry_run)
+    result = cancel_campaign(
+        path,
+        client,
+        now=app.now,
+        command=command_line(),
+        dry_run=dry_run,
+        sandbox=sandbox_state(sandbox),
+        sleep=app.sleep,
+    )
     for line in result_lines(result):
         click.echo(line)
     return (0 if result.settled else 1), result

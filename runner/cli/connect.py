@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 sandbox_option = click.option(
     "--sandbox",
     is_flag=True,
-    help="Use the built-in IPPanel simulator (state in .ippanel-sandbox/); nothing real is sent.",
+    help="Use the built-in IPPanel simulator (state, lockfiles and reports in "
+    ".ippanel-sandbox/); nothing real is sent.",
 )
 api_url_option = click.option(
     "--api-url",
@@ -36,6 +37,9 @@ api_url_option = click.option(
 )
 
 
+# The sandbox's state folder, in the working directory: its SQLite state, and the
+# lockfiles and reports of --sandbox runs (never beside the campaigns, where a real
+# apply would read them).
 SANDBOX_STATE = Path(".ippanel-sandbox")
 
 
@@ -81,8 +85,13 @@ def sandbox_api(env: Mapping[str, str]) -> str | None:
 
 
 @contextlib.contextmanager
-def open_client(app: AppContext, *, sandbox: bool, api_url: str | None) -> Iterator[IPPanelClient]:
-    """The API client: the in-process sandbox, or the real API with the user's credential."""
+def open_client(
+    app: AppContext, *, sandbox: bool, api_url: str | None, timeout: float = 30.0
+) -> Iterator[IPPanelClient]:
+    """The API client: the in-process sandbox, or the real API with the user's credential.
+
+    ``timeout`` is the read timeout; no request takes longer than twice it.
+    """
     target = endpoint(app, sandbox=sandbox, api_url=api_url)
     if target.sandbox:
         from runner.sandbox import DEMO_API_KEY
@@ -92,6 +101,10 @@ def open_client(app: AppContext, *, sandbox: bool, api_url: str | None) -> Itera
         now = lambda: app.now().timestamp()  # noqa: E731
         credential = resolve_credential(app.env, api_url=target.base_url, now=now).value
     with IPPanelClient(
-        credential, base_url=target.base_url, transport=target.transport, sleep=app.sleep
+        credential,
+        base_url=target.base_url,
+        transport=target.transport,
+        sleep=app.sleep,
+        read_timeout=timeout,
     ) as client:
         yield client

@@ -16,11 +16,14 @@ from runner.pricing import Estimate
 from runner.safe_text import one_line
 from runner.schedule import cancel_deadline, describe
 from runner.show import shown_path
+from runner.stopping import signal_name
 
 NEXT_RUN = {
-    "unknown": "the next run looks it up in the API's outbox before sending anything: "
-    "found → its ids are adopted, not found → it is sent again",
-    "failed": "the API refused it, so it did not send; the next run plans its recipients again",
+    "unknown": "the next run waits until the API can no longer store it, then looks it up in "
+    "the account's outbox: found → its ids are adopted, not found → it is sent again",
+    "sending": "the next run waits until the API can no longer store it, then looks it up in "
+    "the account's outbox: found → its ids are adopted, not found → it is sent again",
+    "failed": "it did not send; the next run plans its recipients again",
 }
 
 
@@ -64,6 +67,11 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
             f"{name}: it can be cancelled until {deadline}, 5 minutes before, with: "
             f"ippanel-run cancel {shown_path(outcome.plan.campaign.path)}"
         )
+    for record in outcome.adopted:
+        lines.append(
+            f"{name}: {record.recipients:,} recipient(s) already had this text from the account's "
+            f"outbox (outbox ids: {_ids(list(record.outbox_ids))}); adopted, not sent again"
+        )
     if outcome.estimate is not None and outcome.estimate.cost is not None:
         lines.append(f"{name}: estimated cost {outcome.estimate.cost:,.0f} Rials")
     for record in (*outcome.unresolved, *outcome.failed):
@@ -74,10 +82,19 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
             )
         )
     lines.extend(one_line(str(rejection)) for rejection in dict.fromkeys(outcome.rejections))
-    if outcome.stop_reason:
+    left = outcome.not_started
+    if outcome.stopped_by:
+        lines.append(
+            f"{name}: stopped by {signal_name(outcome.stopped_by)}: {left} batch(es) not sent; "
+            "the lockfile is written; run the same command again to send them"
+        )
+    elif outcome.stop_reason:
         lines.append(one_line(f"{name}: stopped sending: {outcome.stop_reason}"))
-    elif outcome.unresolved or outcome.failed:
-        lines.append(f"{name}: stopped after --max-errors; run the same command again to continue")
+    elif outcome.unresolved or outcome.failed or left:
+        lines.append(
+            f"{name}: stopped after --max-errors ({left} batch(es) not sent); run the same "
+            "command again to continue"
+        )
     return lines
 
 

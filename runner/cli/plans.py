@@ -117,6 +117,7 @@ def plan(
     --online (or --sandbox) the plan is also checked against the account (the
     sender is one of its lines; the pattern exists, is active and gets its
     variables) and shows the credit and a price estimate; nothing is sent.
+    --sandbox plans against the sandbox's lockfiles (in .ippanel-sandbox/).
 
     \b
     Examples:
@@ -126,7 +127,7 @@ def plan(
     """
     app = app_of(ctx)
     plans, problems = plan_all(
-        app, paths, skip_invalid=skip_invalid, allow_over_limit=allow_over_limit
+        app, paths, skip_invalid=skip_invalid, allow_over_limit=allow_over_limit, sandbox=sandbox
     )
     print_plans(plans, fmt, sys.stdout)
     if (online or sandbox) and plans:

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from runner import lockfile
-from runner.campaign import load_campaign
 from runner.cli.base import (
     api_url_option,
     app_of,
+    campaign_for,
     cli,
     debug_option,
     open_client,
@@ -71,7 +71,7 @@ def replies(
       ippanel-run replies --sandbox examples/peer_to_peer_file/appointment-reminders.yaml
     """
     app = app_of(ctx)
-    loaded = load_campaign(campaign)
+    loaded = campaign_for(campaign, sandbox=sandbox)
     lock = lockfile.load(loaded.lockfile_path, loaded.name)
     with open_client(app, sandbox=sandbox, api_url=api_url) as client:
         found = collect_replies(loaded, lock, client, from_id=from_id)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
 from runner import lockfile
 from runner.api.client import IPPanelClient
-from runner.campaign import load_campaign
 from runner.cli.base import (
     AppContext,
     api_url_option,
     app_of,
     campaign_files,
+    campaign_for,
     cli,
     debug_option,
     each_campaign,
@@ -37,6 +37,7 @@ class ReportOptions:
     with_csv: bool = False
     as_json: bool = False
     concurrency: int = 4
+    sandbox: bool = False  # the sandbox's lockfile, and the report beside it
 
 
 @cli.command()
@@ -83,10 +84,10 @@ def report(
     """Follow up a sent campaign: delivery per batch, operator and recipient.
 
     Writes <stem>.report.json, .report.md and .report.html beside each campaign
-    and prints a short summary. What can no longer change is kept in
-    <stem>.report.cache.json, so running it again asks the API only about the
-    rest. Exit code 1 when a batch was rejected, ran out of credit, failed in
-    the system, or is still unresolved.
+    (with --sandbox, beside its sandbox lockfile in .ippanel-sandbox/) and prints
+    a short summary. What can no longer change is kept in <stem>.report.cache.json,
+    so running it again asks the API only about the rest. Exit code 1 when a batch
+    was rejected, ran out of credit, failed in the system, or is still unresolved.
 
     \b
     Examples:
@@ -102,6 +103,7 @@ def report(
         as_json=fmt == "json",
         concurrency=concurrency,
     )
+    options = replace(options, sandbox=sandbox)
     with open_client(app, sandbox=sandbox, api_url=api_url) as client:
         results = each_campaign(
             app, campaign_files(paths), lambda path: (run_report(app, client, path, options), None)
@@ -113,8 +115,9 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
     """Report one campaign; its exit code (1 when it needs attention)."""
     from runner import report as reports
 
-    campaign = load_campaign(path)
+    campaign = campaign_for(path, sandbox=options.sandbox)
     lock = lockfile.load(campaign.lockfile_path, campaign.name)
+    lockfile.check_owner(campaign.lockfile_path, lock, client.base_url, "")
     if not lock.batches:
         raise InputError(f"{campaign.lockfile_path} does not exist or is empty: send first")
     shown = CountDisplay(
@@ -131,7 +134,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
             err=True,
         )
 
-    cache = reports.cache_path(campaign.path)
+    cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
 
     def warn(message: str) -> None:
         click.echo(f"{campaign.name}: warning: {message}", err=True)
@@ -164,7 +167,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
             )
     finally:
         shown.close()
-    written = reports.write_report(result, csv=options.with_csv)
+    written = reports.write_report(result, csv=options.with_csv, beside=campaign.state_stem)
     if options.as_json:
         click.echo(reports.render_json(result), nl=False)
     else:

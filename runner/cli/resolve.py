@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from runner import lockfile
-from runner.campaign import load_campaign
-from runner.cli.base import cli, command_line, debug_option
+from runner.cli.base import campaign_for, cli, command_line, debug_option
 from runner.errors import InputError
 
 
@@ -17,14 +16,22 @@ from runner.errors import InputError
 @click.argument("key")
 @click.option("--sent", "outbox_ids", type=int, multiple=True, help="Outbox id(s) of the batch.")
 @click.option("--not-sent", is_flag=True, help="The batch did not go out: send it again.")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="The sandbox's lockfile (in .ippanel-sandbox/) of a --sandbox run.",
+)
 @debug_option
-def resolve(campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: bool) -> None:
-    """Record by hand what became of a batch reconciliation could not settle.
+def resolve(
+    campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: bool, sandbox: bool
+) -> None:
+    """Record by hand what became of a batch whose send is unknown.
 
-    KEY is the batch's key: apply names it when it stops ("batch 3f2a… is ambiguous:
-    check outbox ids …"), the plan lists it with ? reconcile, and the lockfile keeps
-    it under "batches". Look the outbox ids up in the IPPanel panel first: --sent
-    records the ones that carried the batch; --not-sent lets the next apply send it.
+    KEY is the batch's key: apply names it when it stops ("batch 3f2a… may have been
+    sent, and the API has no report/new_list to look it up"), the plan lists it with ?
+    reconcile, and the lockfile keeps it under "batches". Look the outbox ids up in the
+    IPPanel panel first: --sent records the ones that carried the batch; --not-sent
+    lets the next apply send it. --sandbox: a --sandbox run's lockfile.
 
     \b
     Examples:
@@ -33,7 +40,7 @@ def resolve(campaign: Path, key: str, outbox_ids: tuple[int, ...], not_sent: boo
     """
     if bool(outbox_ids) == not_sent:
         raise InputError("say either --sent ID... or --not-sent")
-    loaded = load_campaign(campaign)
+    loaded = campaign_for(campaign, sandbox=sandbox)
     path = loaded.lockfile_path
     with lockfile.exclusive(path):
         lock = lockfile.load(path, loaded.name)

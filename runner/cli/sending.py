@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import click
 from runner.api.client import IPPanelClient
 from runner.apply import ApplyOptions, ApplyOutcome, ApplySeams, apply_campaign
 from runner.cli.base import (
+    DURATION,
     AppContext,
     allow_over_limit_option,
     api_url_option,
@@ -27,18 +29,22 @@ from runner.cli.base import (
     paths_argument,
     print_plans,
     sandbox_option,
+    sandbox_state,
     skip_invalid_option,
+    timeout_option,
 )
 from runner.cli.console import estimate_lines, fancy, last_line, outcome_lines
 from runner.cli.progress import ProgressDisplay
 from runner.cli.report import ReportOptions, run_report
-from runner.errors import ConfirmationRefused
+from runner.cli.signals import catching_signals
+from runner.errors import ApiError, ConfirmationRefused, TransportError
 from runner.executor import Progress, SendSeams
 from runner.models import CampaignPlan
 from runner.pricing import Estimate
 from runner.safe_text import inert
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
 from runner.show import FORMAT_VERSION, shown_path
+from runner.stopping import Interrupted, Stop
 from runner.trial import run_test_send
 
 
@@ -48,10 +54,10 @@ from runner.trial import run_test_send
 @click.option("--yes", "-y", is_flag=True, help="Send without asking (for CI).")
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 32),
-    default=4,
-    show_default=True,
-    help="Batches in flight at once.",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Requests in flight at once [default: 4; 16 for pattern and votp, which send one "
+    "request a recipient]. A 429 from the API lowers it for a while.",
 )
 @click.option(
     "--max-errors",
@@ -77,6 +83,25 @@ from runner.trial import run_test_send
     is_flag=True,
     help="With --report: wait until every batch reaches a final state first.",
 )
+@click.option(
+    "--outbox-window",
+    type=DURATION,
+    default=None,
+    metavar="DURATION",
+    help="How far back the account's outbox is searched for an earlier send of the same "
+    "text to the same recipients before anything is sent (30m, 24h, 3d) [default: the "
+    "campaign's outbox_window, else 24h].",
+)
+@click.option(
+    "--commit-margin",
+    type=click.FloatRange(0, 3600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long after ippanel-run gave up on a send the API may still store it: an "
+    "uncertain send is looked up again, and sent again if missing, only after this.",
+)
+@timeout_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and errors.")
 @click.option("--verbose", "-v", is_flag=True, help="One line per batch, even on a terminal.")
 @sandbox_option
@@ -99,8 +124,12 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     CAMPAIGN may be campaign files, folders of them, or a plan saved with
     `ippanel-run plan --out plan.json` (sent only if nothing changed since).
     Each campaign is handled fully; one failing does not stop the others.
+    Before anything is sent, the account's outbox is searched for the same
+    text already sent to the same recipients (see --outbox-window).
     Exit code 0 when everything was sent (or nothing was left), 1 when a batch
-    failed or is unresolved, 2 for invalid input or a refused confirmation.
+    failed or is unresolved, 2 for invalid input or a refused confirmation,
+    130 / 143 / 129 when SIGINT / SIGTERM / SIGHUP stopped it (the lockfile
+    is written first; run the same command again to send the rest).
 
     \b
     Examples:
@@ -118,28 +147,55 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
             fmt=options.fmt,
             skip_invalid=options.skip_invalid,
             allow_over_limit=options.allow_over_limit,
+            sandbox=options.sandbox,
         )
         return
     app = app_of(ctx)
     targets = _targets(paths)
-    with open_client(app, sandbox=options.sandbox, api_url=options.api_url) as client:
-        if options.test_to:
-            for path, _ in targets:
-                _test_send(app, client, path, options.test_to, yes=options.yes)
-            return
-        results = each_campaign(
-            app,
-            targets,
-            lambda target: _apply_one(app, client, target, options),
-            note=lambda target: (
-                f"{shown_path(target[0])} was not sent" if len(targets) > 1 else "nothing was sent"
-            ),
+    stop = Stop()
+    results: list[tuple[int, ApplyOutcome | None]] = []
+
+    def not_sent(target: tuple[Path, Fingerprint | None]) -> str:
+        return f"{shown_path(target[0])} was not sent" if len(targets) > 1 else "nothing was sent"
+
+    try:
+        with (
+            catching_signals(stop),
+            open_client(
+                app, sandbox=options.sandbox, api_url=options.api_url, timeout=options.timeout
+            ) as client,
+        ):
+            if options.test_to:
+                for path, _ in targets:
+                    _test_send(app, client, path, options.test_to, yes=options.yes)
+                return
+            account = _account_of(client)
+            for target in targets:
+                results += each_campaign(
+                    app,
+                    [target],
+                    lambda t: _apply_one(app, client, t, options, stop, account),
+                    note=not_sent,
+                )
+                stopped = results[-1][1]
+                if stopped is not None and stopped.stopped_by:
+                    raise Interrupted(stopped.stopped_by)
+            if options.with_report or options.watch:
+                report = ReportOptions(watch=options.watch, sandbox=options.sandbox)
+                results = [
+                    _then_report(app, client, code, outcome, report) for code, outcome in results
+                ]
+    except Interrupted as err:
+        left = len(targets) - len(results)
+        click.echo(
+            f"stopped by {err}; every lockfile is written. "
+            + (f"{left} campaign(s) not started or not finished. " if left else "")
+            + "Run the same command again to send the rest.",
+            err=True,
         )
-        if options.with_report or options.watch:
-            report = ReportOptions(watch=options.watch)
-            results = [
-                _then_report(app, client, code, outcome, report) for code, outcome in results
-            ]
+        if options.fmt == "json":
+            _print_json(results)
+        ctx.exit(128 + err.signum)
     if options.fmt == "json":
         _print_json(results)
     code = max((code for code, _ in results), default=0)
@@ -148,18 +204,38 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     ctx.exit(code)
 
 
+def _account_of(client: IPPanelClient) -> Callable[[], str]:
+    """The account's id as ``check_token`` tells it, asked once; "" when the API does not say."""
+    found: list[str] = []
+
+    def account() -> str:
+        if not found:
+            try:
+                found.append(str(client.check_token().user_id))
+            except TransportError:
+                raise
+            except ApiError:
+                found.append("")
+        return found[0]
+
+    return account
+
+
 @dataclass(frozen=True)
 class ApplyCommand:
     """The options of ``ippanel-run apply``, as parsed by click."""
 
     dry_run: bool
     yes: bool
-    concurrency: int
+    concurrency: int | None
     max_errors: int
     allow_over_limit: bool
     test_to: tuple[str, ...]
     with_report: bool
     watch: bool
+    outbox_window: int | None
+    commit_margin: float
+    timeout: float
     quiet: bool
     verbose: bool
     sandbox: bool
@@ -200,6 +276,8 @@ def _apply_one(
     client: IPPanelClient,
     target: tuple[Path, Fingerprint | None],
     options: ApplyCommand,
+    stop: Stop,
+    account: Callable[[], str],
 ) -> tuple[int, ApplyOutcome]:
     path, saved = target
     display: list[ProgressDisplay] = []
@@ -246,12 +324,15 @@ def _apply_one(
         send=SendSeams(
             client=client,
             now=app.now,
-            sleep=app.sleep,
+            # Real waits end at once on a signal; tests pass their own (fake) sleep.
+            sleep=stop.sleep if app.sleep is time.sleep else app.sleep,
             progress=progress,
             note=lambda message: click.echo(message, err=True),
+            stop=stop,
         ),
         show=show,
         confirm=confirm,
+        account=account,
     )
     settings = ApplyOptions(
         command=command_line(),
@@ -260,13 +341,18 @@ def _apply_one(
         allow_over_limit=options.allow_over_limit,
         skip_invalid=options.skip_invalid,
         outside_hours="warn" if options.sandbox else "refuse",
+        commit_margin=options.commit_margin,
+        outbox_window=options.outbox_window,
+        sandbox=sandbox_state(options.sandbox),
     )
     try:
         outcome = apply_campaign(path, seams, settings, saved)
     finally:
         for shown in display:
             shown.close()
-    troubled = bool(outcome.unresolved or outcome.failed or outcome.stop_reason)
+    troubled = bool(
+        outcome.unresolved or outcome.failed or outcome.stop_reason or outcome.not_started
+    )
     if fmt != "json":
         for line in outcome_lines(outcome):
             click.echo(line, err=troubled)

@@ -11,17 +11,18 @@ from rich.cells import cell_len
 
 from runner import lockfile
 from runner.api.client import IPPanelClient
-from runner.campaign import load_campaign
 from runner.cli.base import (
     AppContext,
     api_url_option,
     app_of,
     campaign_files,
+    campaign_for,
     cli,
     debug_option,
     each_campaign,
     open_client,
     sandbox_option,
+    sandbox_state,
 )
 from runner.errors import InputError
 from runner.report.fmt import money
@@ -99,9 +100,11 @@ def status(
     code = 0
     if online or sandbox:
         with open_client(app, sandbox=sandbox, api_url=api_url) as client:
-            refreshed = each_campaign(app, files, lambda path: (_refresh(app, client, path), None))
+            refreshed = each_campaign(
+                app, files, lambda path: (_refresh(app, client, path, sandbox), None)
+            )
         code = max(c for c, _ in refreshed)
-    rows = [campaign_status(path, app.now()) for path in files]
+    rows = [campaign_status(path, app.now(), sandbox_state(sandbox)) for path in files]
     _print(rows, fmt)
     if any(r.state == "needs attention" for r in rows):
         code = max(code, 1)
@@ -117,13 +120,14 @@ def _print(rows: Sequence[CampaignStatus], fmt: str) -> None:
         click.echo(line)
 
 
-def _refresh(app: AppContext, client: IPPanelClient, path: Path) -> int:
+def _refresh(app: AppContext, client: IPPanelClient, path: Path, sandbox: bool) -> int:
     """Write a fresh report for a campaign that went out (asking the API only about what
-    its report cache does not hold for good); nothing for the others."""
+    its report cache does not hold for good); nothing for the others. ``sandbox``: the
+    sandbox's lockfile, and the report beside it."""
     from runner import report as reports
 
     try:
-        campaign = load_campaign(path)
+        campaign = campaign_for(path, sandbox=sandbox)
     except InputError:
         return 0  # the table says it is invalid
     lock = lockfile.load(campaign.lockfile_path, campaign.name)
@@ -133,9 +137,9 @@ def _refresh(app: AppContext, client: IPPanelClient, path: Path) -> int:
     def warn(message: str) -> None:
         click.echo(f"{campaign.name}: warning: {message}", err=True)
 
-    cache = reports.cache_path(campaign.path)
+    cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
     result = reports.build_report(campaign, lock, client, now=app.now(), cache=cache, warn=warn)
-    reports.write_report(result)
+    reports.write_report(result, beside=campaign.state_stem)
     return 0
 
 

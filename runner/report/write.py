@@ -31,9 +31,13 @@ def report_paths(campaign_path: Path, *, csv: bool = False) -> list[Path]:
     return [campaign_path.with_name(f"{campaign_path.stem}.report.{s}") for s in suffixes]
 
 
-def write_report(report: Report, *, csv: bool = False) -> list[Path]:
-    """Write the report files beside the campaign file; return their paths."""
-    paths = report_paths(report.campaign_path, csv=csv)
+def write_report(report: Report, *, csv: bool = False, beside: Path | None = None) -> list[Path]:
+    """Write the report files beside the campaign file; return their paths.
+
+    ``beside`` is ``<folder>/<stem>`` when they go elsewhere (a sandbox run's folder).
+    """
+    base = report.campaign_path if beside is None else beside.with_name(beside.name + ".yaml")
+    paths = report_paths(base, csv=csv)
     json_path, *others = paths
     with atomic_writer(json_path) as out:
         # Streamed (the same text as render_json): a campaign of a hundred thousand outboxes

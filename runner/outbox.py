@@ -1,0 +1,308 @@
+"""The account's outbox is the source of truth; the lockfile is its cache.
+
+Two questions are asked of ``report/new_list`` (the account's sends, newest first):
+
+- ``Outbox.settle(record)``: did a send whose outcome is unknown reach the API? Rows
+  from the same sender, created since the attempt, with one of its texts, whose
+  recipients (``report/recipients``) are exactly the batch's → their ids.
+- ``Outbox.already_sent(batches)``: which recipients about to be sent already got
+  the same text from the same sender within the window (a lost or stale lockfile,
+  a runner killed before its lockfile was kept, a copy of the campaign file)?
+  Their rows are adopted and those recipients are left out.
+
+One listing per sender and window serves a whole run (1,000 rows a page, the
+largest page the API is known to take); ``report/recipients`` is called only for
+rows whose text could be this campaign's, once a row. How a send is recognized is
+the sending type's ``outbox_match``: text and recipients; for a pattern, whose text
+IPPanel fills in from its template, the words of the recipient's params and the
+recipient (or a row that shows the template itself); for postal_code, whose
+audience IPPanel picks, the text alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from runner.api.client import IPPanelClient
+from runner.api.envelope import missing_endpoint
+from runner.api.types import OutboxRow
+from runner.errors import ApiError
+from runner.lockfile import (
+    BatchRecord,
+    pack_digests,
+    recipient_digest,
+    text_digest,
+    unpack_digests,
+)
+from runner.models import Batch, Campaign
+from runner.recipients import InvalidNumber, normalize_phone
+from runner.sending_types import spec_of
+
+OUTBOX_PAGE = 1000
+# Clocks differ between us and the API: look this far before an attempt, and after now.
+CLOCK_SLACK = 10 * 60
+WORD = re.compile(r"\w+")
+TEMPLATE_SLOT = re.compile(r"%\w+%")
+
+
+def text_digests(batch: Batch) -> str:
+    """What the lockfile keeps of a batch's texts to recognize it later (``texts``)."""
+    if spec_of(batch.sending_type).outbox_match == "pattern_words":
+        return pack_digests({text_digest(w) for w in _param_words(batch.fields)})
+    return pack_digests({text_digest(m.text) for m in batch.messages if m.text})
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """Rows of the account's outbox that already carried this campaign to some recipients."""
+
+    rows: tuple[OutboxRow, ...] = ()
+    phones: frozenset[str] = frozenset()
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return tuple(sorted(r.outbox_id for r in self.rows))
+
+    @property
+    def newest(self) -> int:
+        """When the newest of the rows was created (unix time; 0 when unknown)."""
+        return max((r.created_at or 0 for r in self.rows), default=0)
+
+
+def adopted_record(campaign: Campaign, found: Adoption, now: int) -> BatchRecord:
+    """A lockfile record for outboxes found already sent: sent, with their ids."""
+    ids = found.ids
+    key = hashlib.sha256(f"adopted\n{campaign.name}\n{ids}".encode()).hexdigest()[:16]
+    created = min((r.created_at for r in found.rows if r.created_at), default=now)
+    when = datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return BatchRecord(
+        key=key,
+        state="sent",
+        sending_type=campaign.type,
+        sender=campaign.sender or "",
+        recipients=len(found.phones),
+        digests=pack_digests(recipient_digest(campaign.name, p) for p in found.phones),
+        outbox_ids=ids,
+        attempted_at=created,
+        error=f"adopted: already in the account's outbox (created {when}); not sent again",
+        texts=pack_digests({text_digest(r.message) for r in found.rows}),
+    )
+
+
+class Outbox:
+    """What the account's outbox holds, fetched as little as possible during one apply."""
+
+    def __init__(
+        self,
+        client: IPPanelClient,
+        campaign: str,
+        *,
+        known_ids: Iterable[int],
+        now: Callable[[], datetime],
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self._client = client
+        self._campaign = campaign
+        self._known = set(known_ids)
+        self._now = now
+        self._warn = warn
+        # Why the outbox cannot be searched (an API without report/new_list), once known.
+        self.missing = ""
+        # Per sender: (since, fetched at, rows). Callers on several threads share it.
+        self._listings: dict[str, tuple[int, float, list[OutboxRow]]] = {}
+        self._phones: dict[int, tuple[str, ...]] = {}
+        self._guard = threading.RLock()
+
+    def rows(self, sender: str, since: int, *, fresh_after: float = 0) -> list[OutboxRow]:
+        """Rows from ``sender`` ("" = any) created since ``since``, none of them already known.
+
+        A listing fetched before ``fresh_after`` (unix time) is fetched again.
+        """
+        with self._guard:
+            cached = self._listings.get(sender)
+            if cached is None or cached[0] > since or cached[1] < fresh_after:
+                fetched_at = self._now().timestamp()
+                cached = (since, fetched_at, self._fetch(sender, since))
+                self._listings[sender] = cached
+            return [r for r in cached[2] if r.outbox_id not in self._known]
+
+    def _fetch(self, sender: str, since: int) -> list[OutboxRow]:
+        until = int(self._now().timestamp()) + CLOCK_SLACK
+        filters: dict[str, Any] = {"create_from_date": str(since), "create_to_date": str(until)}
+        if sender:
+            filters["number"] = sender
+        seen: dict[int, OutboxRow] = {}
+        try:
+            for row in self._client.iter_outbox(limit=OUTBOX_PAGE, **filters):
+                seen.setdefault(row.outbox_id, row)  # a row committed meanwhile shifts the pages
+        except ApiError as err:
+            if not missing_endpoint(err):
+                raise
+            if not self.missing:
+                self.missing = f"the API has no report/new_list (HTTP {err.status})"
+                self._warn(
+                    f"{self.missing}: the account's outbox cannot be searched for an earlier "
+                    "send of this campaign; only the lockfile guards against sending twice"
+                )
+        return list(seen.values())
+
+    def phones(self, outbox_id: int) -> tuple[str, ...]:
+        """The recipients of one outbox, normalized; fetched once."""
+        with self._guard:
+            return self._fetch_phones(outbox_id)
+
+    def _fetch_phones(self, outbox_id: int) -> tuple[str, ...]:
+        if outbox_id not in self._phones:
+            found: list[str] = []
+            for row in self._client.recipients(outbox_id):
+                try:
+                    found.append(normalize_phone(row.recipient))
+                except InvalidNumber:
+                    continue
+            self._phones[outbox_id] = tuple(found)
+        return self._phones[outbox_id]
+
+    def know(self, ids: Iterable[int]) -> None:
+        """These outboxes are accounted for (recorded in the lockfile) from now on."""
+        with self._guard:
+            self._known.update(ids)
+
+    def settle(self, record: BatchRecord, *, fresh_after: float = 0) -> tuple[int, ...] | None:
+        """The outbox ids that are exactly ``record``'s send, or None when it is not there."""
+        with self._guard:
+            return self._settle(record, fresh_after)
+
+    def _settle(self, record: BatchRecord, fresh_after: float) -> tuple[int, ...] | None:
+        since = record.attempted_at - CLOCK_SLACK
+        own = set(record.outbox_ids)
+        self._known -= own  # an answer with too few ids: its own ids are candidates too
+        try:
+            rows = self.rows(record.sender, since, fresh_after=fresh_after)
+        finally:
+            self._known |= own
+        rows = [r for r in rows if _since(r, since)]
+        texts = unpack_digests(record.texts) if record.texts else None
+        match = spec_of(record.sending_type).outbox_match
+        if match == "text":
+            found = [r.outbox_id for r in rows if texts and text_digest(r.message) in texts]
+            return tuple(sorted(found)) or None
+        wanted = unpack_digests(record.digests)
+        covered: set[bytes] = set()
+        ids: list[int] = []
+        for row in rows:
+            if row.recipients > record.recipients or not _carries(match, texts, row.message):
+                continue
+            got = {recipient_digest(self._campaign, p) for p in self._fetch_phones(row.outbox_id)}
+            if not got & wanted:
+                continue
+            if got & covered or not got <= wanted:
+                return None  # rows that are not exactly this batch: the recipient check decides
+            covered |= got
+            ids.append(row.outbox_id)
+        return tuple(sorted(ids)) if covered == wanted else None
+
+    def already_sent(
+        self, batches: Sequence[Batch], sender: str, since: int, *, fresh_after: float = 0
+    ) -> Adoption:
+        """Rows from ``sender`` since ``since`` that carried a batch's text to its recipients."""
+        wanted = _Wanted.of(batches)
+        if not wanted.phones():
+            return Adoption()
+        with self._guard:
+            return self._already_sent(wanted, self.rows(sender, since, fresh_after=fresh_after))
+
+    def _already_sent(self, wanted: _Wanted, candidates: list[OutboxRow]) -> Adoption:
+        rows: list[OutboxRow] = []
+        phones: set[str] = set()
+        for row in candidates:
+            if row.message in wanted.by_text:
+                matched = set(wanted.by_text[row.message])  # IPPanel chose the audience
+            elif wanted.may_match(row):
+                matched = {p for p in self._fetch_phones(row.outbox_id) if wanted.got(p, row)}
+            else:
+                continue
+            if matched:
+                rows.append(row)
+                phones |= matched
+        return Adoption(tuple(rows), frozenset(phones))
+
+
+def _since(row: OutboxRow, since: int) -> bool:
+    return row.created_at is None or row.created_at >= since
+
+
+def _carries(match: str, texts: set[bytes] | None, message: str) -> bool:
+    if texts is None:
+        return True
+    if match == "pattern_words":
+        words = {text_digest(w) for w in _words(message)}
+        return bool(TEMPLATE_SLOT.search(message)) or texts <= words
+    return text_digest(message) in texts
+
+
+@dataclass
+class _Wanted:
+    """Who is about to get which text (or, for patterns, which words)."""
+
+    text_of: dict[str, str] = field(default_factory=dict)
+    words_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    by_text: dict[str, list[str]] = field(default_factory=dict)  # texts matched alone
+    texts: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+
+    def phones(self) -> bool:
+        return bool(self.text_of or self.words_of or self.by_text)
+
+    @classmethod
+    def of(cls, batches: Sequence[Batch]) -> _Wanted:
+        wanted = cls()
+        for batch in batches:
+            match = spec_of(batch.sending_type).outbox_match
+            words = frozenset(_param_words(batch.fields)) if match == "pattern_words" else None
+            for message in batch.messages:
+                if match == "text":
+                    wanted.by_text.setdefault(message.text, []).extend(message.recipients)
+                    continue
+                for phone in message.recipients:
+                    if words is not None:
+                        wanted.words_of[phone] = words
+                        wanted.words |= words
+                    else:
+                        wanted.text_of[phone] = message.text
+                        wanted.texts.add(message.text)
+        return wanted
+
+    def may_match(self, row: OutboxRow) -> bool:
+        """Whether ``row`` could carry a wanted text: worth fetching its recipients."""
+        if row.message in self.texts:
+            return True
+        if not self.words_of:
+            return False
+        if TEMPLATE_SLOT.search(row.message) or not self.words:
+            return True
+        return bool(_words(row.message) & self.words)
+
+    def got(self, phone: str, row: OutboxRow) -> bool:
+        """Whether ``row`` carried ``phone``'s own text (or pattern words) to it."""
+        if phone in self.text_of:
+            return self.text_of[phone] == row.message
+        words = self.words_of.get(phone)
+        if words is None:
+            return False
+        return bool(TEMPLATE_SLOT.search(row.message)) or words <= _words(row.message)
+
+
+def _param_words(fields: Mapping[str, Any]) -> set[str]:
+    params = fields.get("params")
+    values = params.values() if isinstance(params, Mapping) else ()
+    return _words(" ".join(str(v) for v in values))
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in WORD.findall(text)}
