@@ -43,3 +43,12 @@ def copy_checkout(target: Path) -> Path:
     for part in CHECKOUT_PARTS:
         shutil.copytree(REPO / part, target / part, ignore=litter)
     return target
+
+
+def in_sandbox(root: Path, campaign: str | Path, suffix: str) -> Path:
+    """Where a ``--sandbox`` run keeps ``campaign``'s ``<stem><suffix>`` (lockfile, report…).
+
+    ``campaign`` is its path from ``root``, the working folder the run started in.
+    """
+    stem = Path(campaign).with_suffix("")
+    return root / ".ippanel-sandbox" / "lockfiles" / stem.with_name(stem.name + suffix)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import NOW, Invoke
+from helpers import NOW, Invoke, in_sandbox
 
 import runner.sandbox.server
 from runner.sandbox import SandboxApp
@@ -46,10 +46,10 @@ def test_apply_and_report_work_against_the_original_api_with_warnings(
     assert result.stderr.startswith("SANDBOX (original API: only the endpoints of the API ")
     assert MISSING_CREDIT in result.stderr
     assert "Traceback" not in result.output
-    lock = json.loads(path.with_name(path.stem + ".lock.json").read_text(encoding="utf-8"))
+    lock = json.loads(in_sandbox(workdir, path, ".lock.json").read_text(encoding="utf-8"))
     assert all(b["state"] == "sent" for b in lock["batches"].values())
     assert sum(b["recipients"] for b in lock["batches"].values()) == recipients
-    report = json.loads(path.with_name(path.stem + ".report.json").read_text(encoding="utf-8"))
+    report = json.loads(in_sandbox(workdir, path, ".report.json").read_text(encoding="utf-8"))
     assert report["batches"]
     assert committed(workdir) > 0
 
