@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from helpers import NOW, Invoke
+from helpers import NOW, Invoke, in_sandbox
 
 from runner.api.client import in_process_transport
 from runner.cli import AppContext, cli
@@ -128,7 +128,7 @@ def test_the_readmes_first_command_warns_at_night_and_sends_since_nothing_real_i
     # The README's first command, word for word, at 23:10 in Tehran.
     result = invoke("--sandbox", "--yes", "--report", P2P)
     assert result.exit_code == 0, result.output
-    assert (workdir / "examples/peer_to_peer/nowruz-discount.report.html").is_file()
+    assert in_sandbox(workdir, P2P, ".report.html").is_file()
     assert "warning: it is 1405-09-05 23:10 Tehran (2026-11-26), outside send_hours" in (
         result.stderr
     )
