@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import random
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -123,6 +124,8 @@ class IPPanelClient:
         # The longest any request may keep us waiting, however its server trickles the answer.
         self.deadline = deadline if deadline is not None else 2 * read_timeout
         self._deadlines = Deadlines()
+        # A client dropped without close() still lets its threads go.
+        weakref.finalize(self, self._deadlines.close)
         self._credential = credential or None
         self._retries = retries
         self._sleep = sleep

@@ -6,7 +6,8 @@ ever. ``Deadlines.run`` hands the call to one of a few reusable daemon threads a
 at most ``seconds`` for it. A caller that gives up leaves the thread to finish on its own
 (or to die with the process): it is never joined, so it cannot hold up an exit either.
 Threads are reused because starting one per call costs more than the call's bookkeeping
-(a pattern campaign makes one request per recipient).
+(a pattern campaign makes one request per recipient); one left idle for ``IDLE_SECONDS``
+ends.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+IDLE_SECONDS = 5.0
 
 
 class DeadlineExceeded(Exception):
@@ -79,7 +81,17 @@ class Deadlines:
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._guard:
+                    # ``_idle`` counts idle threads no caller has claimed: while one is
+                    # unclaimed this one may go; if all are claimed, a job is on its way.
+                    if self._idle > 0:
+                        self._idle -= 1
+                        self._threads -= 1
+                        return
+                continue
             if job is None:
                 return
             job.run()
