@@ -70,7 +70,7 @@ def test_an_edited_campaign_already_sent_shows_what_changed_like_terraform_plan(
     kept = [row for row in rows if row != ali] + ["09125550001,Sam,Tehran"]
     customers.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
-    plan = invoke("plan", str(campaign))
+    plan = invoke("plan", "--sandbox", str(campaign))  # the sandbox's own lockfile
     assert plan.exit_code == 0, plan.output
     changes = plan.stdout.split("  Since it was sent:\n")[1].split("\n\n")[0]
     assert changes.splitlines() == [
@@ -80,7 +80,7 @@ def test_an_edited_campaign_already_sent_shows_what_changed_like_terraform_plan(
         "    - recipients  1 no longer in the campaign: they already got it (nothing is taken "
         "back)",
     ]
-    summary = json.loads(invoke("plan", "--format", "json", str(campaign)).stdout)
+    summary = json.loads(invoke("plan", "--sandbox", "--format", "json", str(campaign)).stdout)
     assert summary["campaigns"][0]["summary"]["changes"] == {
         "text_changed": 3,
         "added": 1,
