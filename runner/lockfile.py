@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 from urllib.parse import urlsplit
 
 from runner import __version__
@@ -208,9 +208,16 @@ def forget_line(key: str) -> dict[str, Any]:
 
 
 def _parse(path: Path, campaign: str) -> Lock:
-    advice = f"move {path} away or restore it from git; ippanel-run never overwrites it"
+    # Never "move it away": past the outbox look-up's window everyone would be sent again.
+    advice = (
+        f"nothing was sent. Keep the file: it records what already went out. Restore it from "
+        f"git (git checkout -- {path}, or the copy CI committed); if no copy is left, compare "
+        "the account's outbox (IPPanel panel, Reports) with the campaign before sending again"
+    )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        _refuse_conflict_markers(path, text)
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise LockfileError(f"{path} is not readable JSON ({err}); {advice}") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -235,6 +242,17 @@ def _parse(path: Path, campaign: str) -> Lock:
     if data["format_version"] == 1 and " --sandbox" in str(written_by.get("command", "")):
         api = SANDBOX_API
     return Lock(campaign, batches, str(data.get("inputs", "")), written_by, api, account)
+
+
+def _refuse_conflict_markers(path: Path, text: str) -> None:
+    """A lockfile two branches both changed: say how to merge it, not that it is damaged."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            raise LockfileError(
+                f"{path}:{number}: git merge conflict markers: two branches both recorded sends. "
+                "Resolve the merge keeping the batches of both sides (each is one key under "
+                '"batches"), then run again; nothing was sent'
+            )
 
 
 def save(path: Path, lock: Lock, command: str) -> bool:
@@ -314,20 +332,15 @@ def _other_api(path: Path, recorded: str, used: str) -> str:
 
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
-    """Hold the campaign's file lock; a second apply fails at once, naming the holder."""
+    """Hold the campaign's file lock; a second apply fails at once, naming the holder.
+
+    The lock file exists only while an apply runs: its holder removes it before letting
+    go, and a process that locked a file just removed tries again with the new one.
+    """
     lock_path = path.with_name(f".{path.name}.apply-lock")
     path.parent.mkdir(parents=True, exist_ok=True)  # a --sandbox run's folder may be new
-    handle = lock_path.open("a+", encoding="utf-8")
+    handle = _locked(path, lock_path)
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LockHeld(
-                f"{path.name} is being applied by {holder}; wait for it to finish "
-                "(two applies at once could send twice)"
-            ) from err
         handle.seek(0)
         handle.truncate()
         handle.write(
@@ -337,4 +350,29 @@ def exclusive(path: Path) -> Iterator[None]:
         handle.flush()
         yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock_path.unlink()  # still holding the lock: no one can take this file now
         handle.close()
+
+
+def _locked(path: Path, lock_path: Path) -> TextIO:
+    """``lock_path`` opened and locked, the very file at that path (not one just removed)."""
+    for _ in range(10):
+        handle = lock_path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise LockHeld(
+                f"{path.name} is being applied by {holder}; wait for it to finish "
+                "(two applies at once could send twice)"
+            ) from err
+        try:
+            if os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()  # its holder removed it as we locked it: take the new one
+    raise LockHeld(f"{path.name}: its apply lock keeps changing hands; try again")

@@ -99,3 +99,43 @@ def test_the_confirmation_is_asked_on_the_terminal_while_the_plan_goes_to_stdout
     assert "Send maintenance-notice" not in result.stdout
     assert result.stdout.startswith("Campaign maintenance-notice (")
     assert "not confirmed; nothing was sent" in result.stderr
+
+
+WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
+
+
+def test_a_lockfile_with_merge_conflict_markers_says_how_to_merge_it(
+    invoke: Invoke, workdir: Path
+) -> None:
+    assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
+    lock = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    merged = [*lines[:3], "<<<<<<< HEAD", *lines[3:5], "=======", *lines[3:5], ">>>>>>> b"]
+    lock.write_text("\n".join([*merged, *lines[5:]]) + "\n", encoding="utf-8")
+    result = invoke("plan", WEBSERVICE)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "examples/webservice/maintenance-notice.lock.json:4:1: git merge conflict markers: two "
+        "branches both recorded sends. Resolve the merge keeping the batches of both sides (each "
+        'is one key under "batches"), then run again; nothing was sent'
+    )
+
+
+def test_a_damaged_lockfile_gets_advice_that_cannot_lead_to_a_double_send(
+    invoke: Invoke, workdir: Path
+) -> None:
+    lock = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock.write_text('{"format": "ippanel-run lockfile", "batches": ', encoding="utf-8")
+    result = invoke("--sandbox", "--yes", WEBSERVICE)
+    assert result.exit_code == 2
+    message = result.stderr.splitlines()[-1]
+    assert message.startswith(
+        "error: examples/webservice/maintenance-notice.lock.json is not readable JSON ("
+    )
+    assert message.endswith(
+        "nothing was sent. Keep the file: it records what already went out. Restore it from "
+        "git (git checkout -- examples/webservice/maintenance-notice.lock.json, or the copy CI "
+        "committed); if no copy is left, compare the account's outbox (IPPanel panel, Reports) "
+        "with the campaign before sending again"
+    )
+    assert "move" not in message and "delete" not in message

@@ -318,11 +318,21 @@ def plan_all(
         except InvalidCampaign as err:
             problems.extend(err.violations)
         except InputError as err:
-            problems.append(Violation(str(path), 0, 0, str(err)))
+            problems.append(_located(path, str(err)))
     for plan in plans:
         for skipped in plan.stats.invalid:
             click.echo(one_line(f"warning: skipped {skipped}"), err=True)
     return plans, problems
+
+
+def _located(path: Path, text: str) -> Violation:
+    """An input error as a violation: at the file (and line) it names, else at ``path``."""
+    head, sep, rest = text.partition(": ")
+    file, _, line = head.partition(":")
+    if sep and file.endswith((".yaml", ".yml", ".json")) and (not line or line.isdigit()):
+        number = int(line) if line else 0
+        return Violation(file, number, 1 if number else 0, rest)
+    return Violation(str(path), 0, 0, text)
 
 
 def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
