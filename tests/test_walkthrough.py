@@ -45,8 +45,8 @@ def test_the_readme_walkthrough_works_as_written(
     assert "spring-sale: Credit:" in step(
         invoke, "ippanel-run plan --sandbox campaigns/spring-sale.yaml"
     )
-    test_send = "ippanel-run apply --sandbox --test-to 09120000000 campaigns/spring-sale.yaml"
-    assert "TEST SEND spring-sale → +989120000000" in step(invoke, test_send, answer_yes=True)
+    test_send = "ippanel-run apply --sandbox --yes --test-to 09120000000 campaigns/spring-sale.yaml"
+    assert "TEST SEND spring-sale → +989120000000" in step(invoke, test_send)
     clock.advance(60)
     out = step(invoke, "ippanel-run --sandbox campaigns/spring-sale.yaml", answer_yes=True)
     # The test phone is a sample recipient: the outbox shows it has the text already.
