@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import REPO, Invoke
+from helpers import REPO, Invoke, in_sandbox
 
 from runner.cli import AppContext, cli
 from runner.sandbox.testing import FakeClock
@@ -108,14 +108,15 @@ def test_a_lockfile_with_merge_conflict_markers_says_how_to_merge_it(
     invoke: Invoke, workdir: Path
 ) -> None:
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
-    lock = workdir / "examples/webservice/maintenance-notice.lock.json"
+    lock = in_sandbox(workdir, WEBSERVICE, ".lock.json")
     lines = lock.read_text(encoding="utf-8").splitlines()
     merged = [*lines[:3], "<<<<<<< HEAD", *lines[3:5], "=======", *lines[3:5], ">>>>>>> b"]
     lock.write_text("\n".join([*merged, *lines[5:]]) + "\n", encoding="utf-8")
-    result = invoke("plan", WEBSERVICE)
+    result = invoke("plan", "--sandbox", WEBSERVICE)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == (
-        "examples/webservice/maintenance-notice.lock.json:4:1: git merge conflict markers: two "
+    assert result.stderr.splitlines()[-2] == (
+        ".ippanel-sandbox/lockfiles/examples/webservice/maintenance-notice.lock.json:4:1: "
+        "git merge conflict markers: two "
         "branches both recorded sends. Resolve the merge keeping the batches of both sides (each "
         'is one key under "batches"), then run again; nothing was sent'
     )
@@ -126,11 +127,11 @@ def test_a_damaged_lockfile_gets_advice_that_cannot_lead_to_a_double_send(
 ) -> None:
     lock = workdir / "examples/webservice/maintenance-notice.lock.json"
     lock.write_text('{"format": "ippanel-run lockfile", "batches": ', encoding="utf-8")
-    result = invoke("--sandbox", "--yes", WEBSERVICE)
+    result = invoke("plan", WEBSERVICE)
     assert result.exit_code == 2
-    message = result.stderr.splitlines()[-1]
+    message = result.stderr.splitlines()[-2]
     assert message.startswith(
-        "error: examples/webservice/maintenance-notice.lock.json is not readable JSON ("
+        "examples/webservice/maintenance-notice.lock.json: not readable JSON ("
     )
     assert message.endswith(
         "nothing was sent. Keep the file: it records what already went out. Restore it from "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import Invoke
+from helpers import Invoke, in_sandbox
 
 WEBSERVICE = "examples/webservice/maintenance-notice.yaml"
 P2P = "examples/peer_to_peer/nowruz-discount.yaml"
@@ -31,22 +31,22 @@ def test_reports_say_rials_as_apply_does(invoke: Invoke, workdir: Path) -> None:
     applied = invoke("--sandbox", "--yes", "--report", WEBSERVICE)
     assert applied.exit_code == 0, applied.output
     assert "Rials" in applied.stdout and " Rial " not in applied.stdout
-    report = (workdir / "examples/webservice/maintenance-notice.report.md").read_text()
+    report = in_sandbox(workdir, WEBSERVICE, ".report.md").read_text(encoding="utf-8")
     assert "Cost (Rials)" in report and "Rial " not in report.replace("Rials", "")
 
 
 def test_a_rerun_of_an_unchanged_campaign_does_not_invent_counts(
     invoke: Invoke, workdir: Path
 ) -> None:
-    first = invoke("plan", WEBSERVICE).stdout
+    first = invoke("plan", "--sandbox", WEBSERVICE).stdout
     assert "recipients  5 (read 7: 1 duplicate(s), 1 excluded, 0 invalid skipped)" in first
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
-    rerun = invoke("plan", WEBSERVICE)
+    rerun = invoke("plan", "--sandbox", WEBSERVICE)
     assert (
         "recipients  5 (all already sent; the campaign and its files are unchanged since, so "
         "they were not read again)"
     ) in rerun.stdout
-    summary = json.loads(invoke("plan", "--format", "json", WEBSERVICE).stdout)
+    summary = json.loads(invoke("plan", "--sandbox", "--format", "json", WEBSERVICE).stdout)
     counts = summary["campaigns"][0]["summary"]
     assert (counts["recipients"], counts["already_sent"], counts["read"]) == (5, 5, None)
 
@@ -59,14 +59,14 @@ def test_apply_of_a_saved_plan_prints_paths_as_everything_else_does(
     assert result.exit_code == 0, result.output
     (campaign,) = json.loads(result.stdout)["campaigns"]
     assert campaign["file"] == WEBSERVICE
-    assert campaign["lockfile"] == "examples/webservice/maintenance-notice.lock.json"
+    assert campaign["lockfile"] == str(in_sandbox(Path(), WEBSERVICE, ".lock.json"))
 
 
 def test_no_apply_lock_file_is_left_behind(invoke: Invoke, workdir: Path) -> None:
     assert invoke("--sandbox", "--yes", WEBSERVICE).exit_code == 0
-    folder = workdir / "examples/webservice"
-    assert (folder / "maintenance-notice.lock.json").exists()
-    assert not list(folder.glob("*.apply-lock")) and not list(folder.glob(".*.apply-lock"))
+    lock = in_sandbox(workdir, WEBSERVICE, ".lock.json")
+    assert lock.exists()
+    assert [p.name for p in workdir.rglob("*apply-lock")] == []
 
 
 def test_a_test_send_shows_the_message_it_sent(invoke: Invoke, workdir: Path) -> None:

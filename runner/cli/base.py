@@ -329,10 +329,16 @@ def _located(path: Path, text: str) -> Violation:
     """An input error as a violation: at the file (and line) it names, else at ``path``."""
     head, sep, rest = text.partition(": ")
     file, _, line = head.partition(":")
-    if sep and file.endswith((".yaml", ".yml", ".json")) and (not line or line.isdigit()):
+    if sep and file.endswith(_FILES) and (not line or line.isdigit()):
         number = int(line) if line else 0
         return Violation(file, number, 1 if number else 0, rest)
+    file, _, rest = text.partition(" is ")  # "x.lock.json is damaged: …"
+    if rest and " " not in file and file.endswith(_FILES):
+        return Violation(file, 0, 0, rest)
     return Violation(str(path), 0, 0, text)
+
+
+_FILES = (".yaml", ".yml", ".json")
 
 
 def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
