@@ -22,6 +22,7 @@ from runner.cli.base import (
     sandbox_state,
 )
 from runner.errors import InputError
+from runner.safe_text import one_line
 from runner.schedule import describe
 from runner.show import shown_path
 
@@ -88,7 +89,7 @@ def _cancel_one(
         sleep=app.sleep,
     )
     for line in result_lines(result):
-        click.echo(line)
+        click.echo(one_line(line))  # outbox details can quote the API
     return (0 if result.settled else 1), result
 
 

@@ -26,6 +26,7 @@ from runner.cli.base import (
 from runner.cli.console import fancy
 from runner.cli.progress import CountDisplay
 from runner.errors import InputError
+from runner.safe_text import one_line
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
     cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
 
     def warn(message: str) -> None:
-        click.echo(f"{campaign.name}: warning: {message}", err=True)
+        click.echo(one_line(f"{campaign.name}: warning: {message}"), err=True)
 
     try:
         if options.watch:

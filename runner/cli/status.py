@@ -26,7 +26,7 @@ from runner.cli.base import (
 )
 from runner.errors import InputError
 from runner.report.fmt import money
-from runner.safe_text import printable
+from runner.safe_text import one_line, printable
 from runner.schedule import describe
 from runner.show import FORMAT_VERSION
 from runner.status import CampaignStatus, campaign_status
@@ -135,7 +135,7 @@ def _refresh(app: AppContext, client: IPPanelClient, path: Path, sandbox: bool) 
         return 0
 
     def warn(message: str) -> None:
-        click.echo(f"{campaign.name}: warning: {message}", err=True)
+        click.echo(one_line(f"{campaign.name}: warning: {message}"), err=True)
 
     cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
     result = reports.build_report(campaign, lock, client, now=app.now(), cache=cache, warn=warn)
