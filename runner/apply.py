@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from runner.adoption import Landing, find_sent, with_note
 from runner.campaign import inputs_digest, load_campaign
+from runner.checks import check_account, check_before_send, refuse
 from runner.diff import diff
-from runner.errors import ConfirmationRefused, InvalidCampaign, Violation
+from runner.errors import ConfirmationRefused, Violation
 from runner.executor import Sender, SendOutcome, SendSeams, SendSettings
-from runner.limits import cost_problems, recipient_problems
+from runner.limits import cost_problems
 from runner.lockfile import (
     BatchRecord,
     Journal,
@@ -42,13 +44,10 @@ from runner.lockfile import (
 )
 from runner.models import Campaign, CampaignPlan
 from runner.outbox import CLOCK_SLACK, Outbox, adopted_record
-from runner.preflight import AccountCheck
 from runner.pricing import Estimate, estimate
 from runner.reconcile import Waits, reconcile
 from runner.saved_plan import Fingerprint, check_batches, check_inputs
-from runner.send_hours import now_problem
 from runner.sending_types import spec_of
-from runner.stopping import pause
 
 
 @dataclass(frozen=True)
@@ -152,10 +151,12 @@ class _Run:
             check_batches(saved, plan)
         adopted: BatchRecord | None = None
         if _to_send(plan):
-            _check_before_quote(plan, self.seams, self.options)  # no API call needed
+            check_before_send(
+                plan, self.seams.send, self.options.allow_over_limit, self.options.outside_hours
+            )  # no API call needed
             plan, adopted = self._adopt(plan, reopened)
         if _to_send(plan):
-            _check_account(plan, self.seams.send)
+            check_account(plan, self.seams.send)
         quote = estimate(plan, self.client) if _to_send(plan) else None
         self.seams.show(plan, quote)
         if not _to_send(plan):
@@ -166,7 +167,7 @@ class _Run:
             for warning in quote.warnings:
                 self.seams.send.note(f"warning: {warning}")
             if not self.options.allow_over_limit:
-                _refuse(cost_problems(plan, quote))
+                refuse(cost_problems(plan, quote))
         if not self.seams.confirm(plan):
             raise ConfirmationRefused(f"{self.campaign.path}: not confirmed; nothing was sent")
         return self._send(plan, quote, adopted)
@@ -209,42 +210,27 @@ class _Run:
     ) -> tuple[CampaignPlan, BatchRecord | None]:
         """Recipients who already got this text from this sender (the outbox says) are adopted."""
         self._claim()
-        batches = [b for b in plan.batches if b.action == "send"]
-        now = self.seams.send.now().timestamp()
-        since = int(now) - self.campaign.outbox_window
+        since = int(self.seams.send.now().timestamp()) - self.campaign.outbox_window
         if reopened is not None:
             since = min(since, reopened - CLOCK_SLACK)
-        sender = self.campaign.sender or ""
-        found = self.outbox.already_sent(batches, sender, since)
+        send = self.seams.send
+        span = self.client.deadline + self.options.commit_margin
+        found = find_sent(
+            plan, self.outbox, since, Landing(send.now, send.sleep, send.stop, send.note, span)
+        )
         if not found.rows:
             return plan, None
-        # A run cut off moments ago may still have sends in the API's hands: let them land.
-        span = self.client.deadline + self.options.commit_margin
-        ready = min(found.newest + span, now + span)
-        if ready > now:
-            self.seams.send.note(
-                f"{self.campaign.name}: this campaign was being sent {now - found.newest:.0f} s "
-                f"ago; waiting {ready - now:.0f} s for sends still in the API's hands, then "
-                "checking the account's outbox again"
-            )
-            pause(ready - now, self.seams.send.sleep, self.stop)
-            found = self.outbox.already_sent(batches, sender, since, fresh_after=ready)
-        record = adopted_record(self.campaign, found, int(now))
+        record = adopted_record(self.campaign, found, int(send.now().timestamp()))
         self.lock.batches[record.key] = record
         self.outbox.know(found.ids)
-        plan = diff(
+        replanned = diff(
             self.campaign,
             self.lock,
-            now=self.seams.send.now(),
+            now=send.now(),
             skip_invalid=self.options.skip_invalid,
             adopted=frozenset({record.key}),
         )
-        note = (
-            f"{len(found.phones):,} recipient(s) already got this text from "
-            f"{sender or 'this account'} (the account's outbox, outboxes {_shown(found.ids)}): "
-            "adopted into the lockfile, not sent again"
-        )
-        return dataclasses.replace(plan, notes=(*plan.notes, note)), record
+        return with_note(replanned, found), record
 
     def _finish_without_sending(self, adopted: BatchRecord | None) -> None:
         lock = self.lock
@@ -309,33 +295,3 @@ def _to_send(plan: CampaignPlan) -> bool:
 
 def _listed(record: BatchRecord | None) -> tuple[BatchRecord, ...]:
     return () if record is None else (record,)
-
-
-def _shown(ids: tuple[int, ...]) -> str:
-    return ", ".join(str(i) for i in ids[:5]) + (f" … {len(ids)} in all" if len(ids) > 5 else "")
-
-
-def _check_account(plan: CampaignPlan, seams: SendSeams) -> None:
-    """The sender and pattern exist in the account: refuse (exit 2) before anything is sent."""
-    findings = AccountCheck(seams.client).check(plan)
-    for warning in findings.warnings:
-        seams.note(f"warning: {warning}")
-    findings.raise_errors()
-
-
-def _check_before_quote(plan: CampaignPlan, seams: ApplySeams, options: ApplyOptions) -> None:
-    """What needs no API call: the recipient limit, and the send hours when sending now."""
-    if not options.allow_over_limit:
-        _refuse(recipient_problems(plan))
-    hours = now_problem(plan.campaign, seams.send.now()) if plan.send_time is None else None
-    if hours is not None:
-        if options.outside_hours == "refuse":
-            _refuse([hours])
-        seams.send.note(
-            f"warning: {hours.message} (the sandbox sends anyway; nothing real is sent)"
-        )
-
-
-def _refuse(problems: list[Violation]) -> None:
-    if problems:
-        raise InvalidCampaign(problems)

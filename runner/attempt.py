@@ -21,18 +21,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any, Literal
 
-from runner.api.client import IPPanelClient
 from runner.errors import (
     ApiError,
     AuthenticationError,
     ConnectFailed,
     RateLimitedError,
-    Violation,
 )
 from runner.lockfile import (
     BatchRecord,
@@ -45,63 +41,18 @@ from runner.lockfile import (
     recipient_digest,
 )
 from runner.models import Batch, CampaignPlan
-from runner.outbox import CLOCK_SLACK, Outbox, adopted_record, text_digests
+from runner.outbox import CLOCK_SLACK, Adoption, Outbox, adopted_record, text_digests
 from runner.planner import request_body
 from runner.rejections import explain, refused
+from runner.send_seams import Finished, SendSeams, SendSettings
 from runner.sending_types import expected_outbox_ids
-from runner.stopping import Stop, pause
+from runner.stopping import pause
 
 # The API answers 429 to an identical request within 40 s; a re-send waits that long.
 IDENTICAL_REQUEST_WINDOW = 40
 # A ``sending`` line written ahead (``prepare``) may precede its POST by this much at
 # most; older, the line is written again with the time of the POST.
 PREPARED_SLACK = 2
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One event for the progress display: a batch finished in ``state``."""
-
-    key: str
-    state: str
-    recipients: int
-    outbox_ids: tuple[int, ...]
-    error: str
-
-
-@dataclass(frozen=True)
-class SendSeams:
-    """The injected side effects of a send run."""
-
-    client: IPPanelClient
-    now: Callable[[], datetime]
-    sleep: Callable[[float], None]
-    progress: Callable[[Progress], None]
-    note: Callable[[str], None] = lambda message: None
-    stop: Stop = field(default_factory=Stop)
-
-
-@dataclass(frozen=True)
-class SendSettings:
-    """How to send: batches in flight, errors before stopping, and the late-commit margin."""
-
-    concurrency: int = 4
-    max_errors: int = 1
-    # How long after the client gave up on a send the API may still store it (seconds).
-    commit_margin: float = 30.0
-
-
-@dataclass(frozen=True)
-class Finished:
-    """What one attempt came to; ``record`` is None when a stop came before it started."""
-
-    number: int
-    batch: Batch
-    record: BatchRecord | None
-    throttle: float | None = None  # the API's 429: its Retry-After (0 when it gave none)
-    fatal: str = ""  # the credential was refused: stop sending
-    # The API's validation errors, located in the campaign and its data files.
-    rejections: tuple[Violation, ...] = ()
 
 
 class Attempt:
@@ -286,6 +237,10 @@ class Attempt:
         if not found.rows:
             return "send"
         self.outbox.know(found.ids)
+        return self._adopt(batch, earlier, found)
+
+    def _adopt(self, batch: Batch, earlier: BatchRecord, found: Adoption) -> BatchRecord:
+        """The batch is in the outbox already: all of it (sent), or part of it (failed)."""
         everyone = {p for m in batch.messages for p in m.recipients}
         record = replace(self._record(batch), attempted_at=earlier.attempted_at, settles_at=0)
         if found.phones >= everyone:

@@ -25,11 +25,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runner.attempt import Attempt, Finished, Progress, SendSeams, SendSettings
+from runner.attempt import Attempt
 from runner.errors import Violation
 from runner.lockfile import BatchRecord, Journal, Lock
 from runner.models import Batch, CampaignPlan
 from runner.outbox import Outbox
+from runner.send_seams import Finished, Progress, SendSeams, SendSettings
 from runner.stopping import GRACE_SECONDS, pause, signal_name
 
 __all__ = ["Progress", "SendOutcome", "SendSeams", "SendSettings", "Sender"]

@@ -32,14 +32,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
-from urllib.parse import urlsplit
 
 from runner import __version__
 from runner.errors import LockfileError, LockHeld
 from runner.files import sweep_temp_files, write_atomic
 from runner.journal import Journal, journal_path, read_journal
+from runner.owner import SANDBOX_API, check_owner
 
-__all__ = ["Journal", "journal_path"]
+__all__ = ["Journal", "check_owner", "journal_path"]
 
 FORMAT = "ippanel-run lockfile"
 FORMAT_VERSION = 2
@@ -282,52 +282,6 @@ def _content_of_file(path: Path) -> str | None:
         return None  # an older format is rewritten in the current one
     data["written_by"] = {}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-# The in-process sandbox's base URL (``runner.sandbox.seed.IN_PROCESS_BASE_URL``).
-SANDBOX_API = "http://sandbox.ippanel.invalid/v1"
-
-
-def same_api(a: str, b: str) -> bool:
-    """Whether two base URLs name the same API (scheme, host case, a final slash aside)."""
-    return _api_key(a) == _api_key(b)
-
-
-def _api_key(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return parts.netloc.lower() + parts.path.rstrip("/")
-
-
-def check_owner(path: Path, lock: Lock, api: str, account: str) -> None:
-    """Refuse ``lock`` when it describes another API or another account (exit 2).
-
-    A lockfile that does not say (older ones, or an API that did not tell the account)
-    is taken to be this API's and this account's.
-    """
-    if lock.api and not same_api(lock.api, api):
-        raise LockfileError(_other_api(path, lock.api, api))
-    if lock.account and account and lock.account != account:
-        raise LockfileError(
-            f"{path} records sends from IPPanel account {lock.account}, but this run's API key "
-            f"or login belongs to account {account}. Nothing was sent. Use that account's key, "
-            "or, if this campaign is meant for this account, move the lockfile out of the way "
-            "(the account's outbox is still checked before anything is sent)."
-        )
-
-
-def _other_api(path: Path, recorded: str, used: str) -> str:
-    if same_api(recorded, SANDBOX_API):
-        return (
-            f"{path} was written by a --sandbox run (nothing real was sent), but this run "
-            f"sends through {used}. Nothing was sent. Remove it (`git rm {path}` if it was "
-            "committed) and run again; sandbox runs now keep their lockfiles in .ippanel-sandbox/."
-        )
-    return (
-        f"{path} records sends made through the API at {recorded}, but this run uses {used}. "
-        f"Nothing was sent. If you meant that API, pass --api-url {recorded} (or set "
-        "IPPANEL_BASE_URL); if the lockfile came from a trial against another API, move it out "
-        "of the way and run again (the account's outbox is checked before anything is sent)."
-    )
 
 
 @contextlib.contextmanager

@@ -22,10 +22,9 @@ audience IPPanel picks, the text alone.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -41,20 +40,19 @@ from runner.lockfile import (
     unpack_digests,
 )
 from runner.models import Batch, Campaign
+from runner.outbox_match import Wanted, carries, param_words
 from runner.recipients import InvalidNumber, normalize_phone
 from runner.sending_types import spec_of
 
 OUTBOX_PAGE = 1000
 # Clocks differ between us and the API: look this far before an attempt, and after now.
 CLOCK_SLACK = 10 * 60
-WORD = re.compile(r"\w+")
-TEMPLATE_SLOT = re.compile(r"%\w+%")
 
 
 def text_digests(batch: Batch) -> str:
     """What the lockfile keeps of a batch's texts to recognize it later (``texts``)."""
     if spec_of(batch.sending_type).outbox_match == "pattern_words":
-        return pack_digests({text_digest(w) for w in _param_words(batch.fields)})
+        return pack_digests({text_digest(w) for w in param_words(batch.fields)})
     return pack_digests({text_digest(m.text) for m in batch.messages if m.text})
 
 
@@ -196,7 +194,7 @@ class Outbox:
         covered: set[bytes] = set()
         ids: list[int] = []
         for row in rows:
-            if row.recipients > record.recipients or not _carries(match, texts, row.message):
+            if row.recipients > record.recipients or not carries(match, texts, row.message):
                 continue
             got = {recipient_digest(self._campaign, p) for p in self._fetch_phones(row.outbox_id)}
             if not got & wanted:
@@ -211,13 +209,13 @@ class Outbox:
         self, batches: Sequence[Batch], sender: str, since: int, *, fresh_after: float = 0
     ) -> Adoption:
         """Rows from ``sender`` since ``since`` that carried a batch's text to its recipients."""
-        wanted = _Wanted.of(batches)
+        wanted = Wanted.of(batches)
         if not wanted.phones():
             return Adoption()
         with self._guard:
             return self._already_sent(wanted, self.rows(sender, since, fresh_after=fresh_after))
 
-    def _already_sent(self, wanted: _Wanted, candidates: list[OutboxRow]) -> Adoption:
+    def _already_sent(self, wanted: Wanted, candidates: list[OutboxRow]) -> Adoption:
         rows: list[OutboxRow] = []
         phones: set[str] = set()
         for row in candidates:
@@ -235,74 +233,3 @@ class Outbox:
 
 def _since(row: OutboxRow, since: int) -> bool:
     return row.created_at is None or row.created_at >= since
-
-
-def _carries(match: str, texts: set[bytes] | None, message: str) -> bool:
-    if texts is None:
-        return True
-    if match == "pattern_words":
-        words = {text_digest(w) for w in _words(message)}
-        return bool(TEMPLATE_SLOT.search(message)) or texts <= words
-    return text_digest(message) in texts
-
-
-@dataclass
-class _Wanted:
-    """Who is about to get which text (or, for patterns, which words)."""
-
-    text_of: dict[str, str] = field(default_factory=dict)
-    words_of: dict[str, frozenset[str]] = field(default_factory=dict)
-    by_text: dict[str, list[str]] = field(default_factory=dict)  # texts matched alone
-    texts: set[str] = field(default_factory=set)
-    words: set[str] = field(default_factory=set)
-
-    def phones(self) -> bool:
-        return bool(self.text_of or self.words_of or self.by_text)
-
-    @classmethod
-    def of(cls, batches: Sequence[Batch]) -> _Wanted:
-        wanted = cls()
-        for batch in batches:
-            match = spec_of(batch.sending_type).outbox_match
-            words = frozenset(_param_words(batch.fields)) if match == "pattern_words" else None
-            for message in batch.messages:
-                if match == "text":
-                    wanted.by_text.setdefault(message.text, []).extend(message.recipients)
-                    continue
-                for phone in message.recipients:
-                    if words is not None:
-                        wanted.words_of[phone] = words
-                        wanted.words |= words
-                    else:
-                        wanted.text_of[phone] = message.text
-                        wanted.texts.add(message.text)
-        return wanted
-
-    def may_match(self, row: OutboxRow) -> bool:
-        """Whether ``row`` could carry a wanted text: worth fetching its recipients."""
-        if row.message in self.texts:
-            return True
-        if not self.words_of:
-            return False
-        if TEMPLATE_SLOT.search(row.message) or not self.words:
-            return True
-        return bool(_words(row.message) & self.words)
-
-    def got(self, phone: str, row: OutboxRow) -> bool:
-        """Whether ``row`` carried ``phone``'s own text (or pattern words) to it."""
-        if phone in self.text_of:
-            return self.text_of[phone] == row.message
-        words = self.words_of.get(phone)
-        if words is None:
-            return False
-        return bool(TEMPLATE_SLOT.search(row.message)) or words <= _words(row.message)
-
-
-def _param_words(fields: Mapping[str, Any]) -> set[str]:
-    params = fields.get("params")
-    values = params.values() if isinstance(params, Mapping) else ()
-    return _words(" ".join(str(v) for v in values))
-
-
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in WORD.findall(text)}

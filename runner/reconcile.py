@@ -72,34 +72,35 @@ def reconcile(
         return []
     settled: list[Settled] = []
     for record in records:
-        ids = outbox.settle(record, fresh_after=ready)
-        if outbox.missing:
-            raise UnsettledBatch(
-                f"batch {record.key} ({record.recipients} recipient(s)) may have been sent, "
-                f"and {outbox.missing} to look it up. Nothing more was sent. Check the "
-                "IPPanel panel (Reports → Outbox) and record what you find: `ippanel-run "
-                f"resolve CAMPAIGN {record.key} --sent ID...` or `--not-sent`."
-            )
-        if ids:
-            updated = replace(
-                record,
-                state="sent",
-                outbox_ids=ids,
-                error="found in the account's outbox; ids adopted",
-            )
-            outbox.know(ids)
-        else:
-            waited = int(waits.now().timestamp()) - record.attempted_at
-            updated = replace(
-                record,
-                state="failed",
-                outbox_ids=(),
-                error=f"not in the account's outbox {waited} s after the attempt; planned again",
-            )
+        updated = _decide(record, outbox, ready, int(waits.now().timestamp()))
         save(updated)
         lock.batches[record.key] = updated
         settled.append(Settled(record.key, updated.state, updated.outbox_ids, updated.error))
     return settled
+
+
+def _decide(record: BatchRecord, outbox: Outbox, ready: int, now: int) -> BatchRecord:
+    """``record`` settled: its ids found in the account's outbox (sent), or not there (failed)."""
+    ids = outbox.settle(record, fresh_after=ready)
+    if outbox.missing:
+        raise UnsettledBatch(
+            f"batch {record.key} ({record.recipients} recipient(s)) may have been sent, "
+            f"and {outbox.missing} to look it up. Nothing more was sent. Check the "
+            "IPPanel panel (Reports → Outbox) and record what you find: `ippanel-run "
+            f"resolve CAMPAIGN {record.key} --sent ID...` or `--not-sent`."
+        )
+    if ids:
+        outbox.know(ids)
+        return replace(
+            record, state="sent", outbox_ids=ids, error="found in the account's outbox; ids adopted"
+        )
+    return replace(
+        record,
+        state="failed",
+        outbox_ids=(),
+        error=f"not in the account's outbox {now - record.attempted_at} s after the attempt; "
+        "planned again",
+    )
 
 
 def settle_unresolved(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from runner.api.client import IPPanelClient
-from runner.apply import ApplyOptions, ApplyOutcome, ApplySeams, apply_campaign
+from runner.apply import ApplyOutcome, ApplySeams, apply_campaign
+from runner.cli.apply_parts import ApplyCommand, Screen, account_of, send_seams, settings
 from runner.cli.base import (
     DURATION,
     AppContext,
@@ -22,25 +20,18 @@ from runner.cli.base import (
     app_of,
     campaign_files,
     cli,
-    command_line,
     debug_option,
     each_campaign,
     open_client,
     paths_argument,
-    print_plans,
     sandbox_option,
-    sandbox_state,
     skip_invalid_option,
     timeout_option,
 )
-from runner.cli.console import estimate_lines, fancy, last_line, outcome_lines
-from runner.cli.progress import ProgressDisplay
+from runner.cli.console import last_line, outcome_lines
 from runner.cli.report import ReportOptions, run_report
 from runner.cli.signals import catching_signals
-from runner.errors import ApiError, ConfirmationRefused, TransportError
-from runner.executor import Progress, SendSeams
-from runner.models import CampaignPlan
-from runner.pricing import Estimate
+from runner.errors import ConfirmationRefused
 from runner.safe_text import inert
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
 from runner.show import FORMAT_VERSION, shown_path
@@ -152,39 +143,9 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
         return
     app = app_of(ctx)
     targets = _targets(paths)
-    stop = Stop()
     results: list[tuple[int, ApplyOutcome | None]] = []
-
-    def not_sent(target: tuple[Path, Fingerprint | None]) -> str:
-        return f"{shown_path(target[0])} was not sent" if len(targets) > 1 else "nothing was sent"
-
     try:
-        with (
-            catching_signals(stop),
-            open_client(
-                app, sandbox=options.sandbox, api_url=options.api_url, timeout=options.timeout
-            ) as client,
-        ):
-            if options.test_to:
-                for path, _ in targets:
-                    _test_send(app, client, path, options.test_to, yes=options.yes)
-                return
-            account = _account_of(client)
-            for target in targets:
-                results += each_campaign(
-                    app,
-                    [target],
-                    lambda t: _apply_one(app, client, t, options, stop, account),
-                    note=not_sent,
-                )
-                stopped = results[-1][1]
-                if stopped is not None and stopped.stopped_by:
-                    raise Interrupted(stopped.stopped_by)
-            if options.with_report or options.watch:
-                report = ReportOptions(watch=options.watch, sandbox=options.sandbox)
-                results = [
-                    _then_report(app, client, code, outcome, report) for code, outcome in results
-                ]
+        _apply_all(app, targets, options, results)
     except Interrupted as err:
         left = len(targets) - len(results)
         click.echo(
@@ -204,44 +165,47 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     ctx.exit(code)
 
 
-def _account_of(client: IPPanelClient) -> Callable[[], str]:
-    """The account's id as ``check_token`` tells it, asked once; "" when the API does not say."""
-    found: list[str] = []
-
-    def account() -> str:
-        if not found:
-            try:
-                found.append(str(client.check_token().user_id))
-            except TransportError:
-                raise
-            except ApiError:
-                found.append("")
-        return found[0]
-
-    return account
+Target = tuple[Path, "Fingerprint | None"]
 
 
-@dataclass(frozen=True)
-class ApplyCommand:
-    """The options of ``ippanel-run apply``, as parsed by click."""
+def _apply_all(
+    app: AppContext,
+    targets: list[Target],
+    options: ApplyCommand,
+    results: list[tuple[int, ApplyOutcome | None]],
+) -> None:
+    """Apply each target in turn into ``results``; ``Interrupted`` when a signal stops it."""
+    stop = Stop()
 
-    dry_run: bool
-    yes: bool
-    concurrency: int | None
-    max_errors: int
-    allow_over_limit: bool
-    test_to: tuple[str, ...]
-    with_report: bool
-    watch: bool
-    outbox_window: int | None
-    commit_margin: float
-    timeout: float
-    quiet: bool
-    verbose: bool
-    sandbox: bool
-    api_url: str | None
-    fmt: str
-    skip_invalid: bool
+    def not_sent(target: Target) -> str:
+        return f"{shown_path(target[0])} was not sent" if len(targets) > 1 else "nothing was sent"
+
+    with (
+        catching_signals(stop),
+        open_client(
+            app, sandbox=options.sandbox, api_url=options.api_url, timeout=options.timeout
+        ) as client,
+    ):
+        if options.test_to:
+            for path, _ in targets:
+                _test_send(app, client, path, options.test_to, yes=options.yes)
+            return
+        account = account_of(client)
+        for target in targets:
+            results += each_campaign(
+                app,
+                [target],
+                lambda t: _apply_one(app, client, t, options, stop, account),
+                note=not_sent,
+            )
+            stopped = results[-1][1]
+            if stopped is not None and stopped.stopped_by:
+                raise Interrupted(stopped.stopped_by)
+        if options.with_report or options.watch:
+            report = ReportOptions(watch=options.watch, sandbox=options.sandbox)
+            results[:] = [
+                _then_report(app, client, code, outcome, report) for code, outcome in results
+            ]
 
 
 def _then_report(
@@ -280,80 +244,21 @@ def _apply_one(
     account: Callable[[], str],
 ) -> tuple[int, ApplyOutcome]:
     path, saved = target
-    display: list[ProgressDisplay] = []
-    quiet, fmt = options.quiet, options.fmt
-
-    def show(plan: CampaignPlan, quote: Estimate | None) -> None:
-        if not quiet and fmt != "json":
-            print_plans([plan], fmt, sys.stdout)
-            for line in estimate_lines(plan.campaign.name, quote):
-                click.echo(line)
-        to_send = [b for b in plan.batches if b.action == "send"]
-        bar = fancy(sys.stderr, app.env) and not options.verbose
-        recipients = sum(b.recipient_count for b in to_send)
-        if not quiet:
-            display.append(
-                ProgressDisplay(
-                    sys.stderr,
-                    batches=len(to_send),
-                    recipients=recipients,
-                    bar=bar,
-                    verbose=options.verbose,
-                    clock=lambda: app.now().timestamp(),
-                )
-            )
-
-    def confirm(plan: CampaignPlan) -> bool:
-        if options.yes:
-            return True
-        if not app.interactive():
-            raise ConfirmationRefused(
-                f"{path}: nothing was sent: there is no terminal to confirm on; "
-                "pass --yes to send without a prompt"
-            )
-        to_send = sum(1 for b in plan.batches if b.action == "send")
-        # The prompt goes to the terminal (stderr): `ippanel-run x.yaml > plan.txt` still asks.
-        question = f"Send {plan.campaign.name} now ({to_send} batch(es))?"
-        return click.confirm(question, default=False, err=True)
-
-    def progress(event: Progress) -> None:
-        if display:
-            display[-1].update(event)
-
+    screen = Screen(app, path, options)
     seams = ApplySeams(
-        send=SendSeams(
-            client=client,
-            now=app.now,
-            # Real waits end at once on a signal; tests pass their own (fake) sleep.
-            sleep=stop.sleep if app.sleep is time.sleep else app.sleep,
-            progress=progress,
-            note=lambda message: click.echo(message, err=True),
-            stop=stop,
-        ),
-        show=show,
-        confirm=confirm,
+        send=send_seams(app, client, stop, screen.progress),
+        show=screen.show,
+        confirm=screen.confirm,
         account=account,
     )
-    settings = ApplyOptions(
-        command=command_line(),
-        concurrency=options.concurrency,
-        max_errors=options.max_errors,
-        allow_over_limit=options.allow_over_limit,
-        skip_invalid=options.skip_invalid,
-        outside_hours="warn" if options.sandbox else "refuse",
-        commit_margin=options.commit_margin,
-        outbox_window=options.outbox_window,
-        sandbox=sandbox_state(options.sandbox),
-    )
     try:
-        outcome = apply_campaign(path, seams, settings, saved)
+        outcome = apply_campaign(path, seams, settings(options), saved)
     finally:
-        for shown in display:
-            shown.close()
+        screen.close()
     troubled = bool(
         outcome.unresolved or outcome.failed or outcome.stop_reason or outcome.not_started
     )
-    if fmt != "json":
+    if options.fmt != "json":
         for line in outcome_lines(outcome):
             click.echo(line, err=troubled)
     return (1 if troubled else 0), outcome
