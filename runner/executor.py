@@ -86,6 +86,8 @@ class Sender:
                 if self.seams.stop.requested or not self._throttled or self._unhealthy():
                     break
                 todo, self._throttled = deque(self._throttled), []
+        # Sends abandoned at a stop may still answer: from here on nothing is recorded.
+        self.attempt.close()
         self.outcome.not_started += len(todo)
         self.outcome.records = list(self._latest.values())
         return self.outcome
@@ -184,7 +186,6 @@ class Sender:
             record = self.attempt.abandon(batch, f"the run was stopped ({name}) during its send")
             if record is not None:
                 self._latest[record.key] = record
-        self.attempt.close()
         self.outcome.stopped_by = self.seams.stop.signum
 
 

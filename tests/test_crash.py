@@ -1,44 +1,45 @@
-"""Crash safety end to end: the real CLI in a subprocess, killed with SIGKILL at random moments.
+"""Crash safety end to end: the real CLI in subprocesses, killed, signalled, lied to.
 
-Each seed applies a webservice campaign with ``--sandbox`` (whose SQLite state sits in the
-campaign's folder, so this process sees what the child committed), kills the child after a
-random number of journal lines — with a latency fault on sends, so some kills land mid-POST —
-reruns it until it exits 0, and then checks the sandbox's own record: every recipient got
-exactly one message, and every outbox the sandbox committed is in the lockfile, in a batch
-marked ``sent``.
+1. Random SIGKILLs: each seed applies a webservice campaign with ``--sandbox`` (whose
+   SQLite state sits in the campaign's folder, so this process sees what the child
+   committed), kills the child after a random number of journal lines — with a latency
+   fault on sends, so some kills land mid-POST — reruns it until it exits 0, and then
+   checks the sandbox's own record: every recipient got exactly one message, and every
+   outbox the sandbox committed is in the lockfile, in a batch marked ``sent``.
+2. Issue 10's table (``crash_rows``): late commits, signals, damaged journals, gateways'
+   answers, too few ids, a dribbling server, lost lockfiles, sandbox lockfiles — each
+   against the HTTP sandbox's fault injection, each ending settled (``crashkit.settled``).
 
-A batch the killed run left ``sending`` that never reached the sandbox is sent again only
-40 s after its first attempt (the API's identical-request rule), so a rerun after a kill
-waits for real. The seeds therefore run side by side, in threads, inside one module
-fixture; each parametrized test then checks one seed.
+A batch a killed run left ``sending`` that never reached the API is sent again only 40 s
+after its first attempt (the API's identical-request rule), so reruns wait for real. All
+of it therefore runs side by side, in threads, from one module fixture; each test then
+checks one seed or one row.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import crashkit
 import pytest
+from crash_rows import ROWS
+from crashkit import FAST, TIMEOUT, Child, Run, kill, phone, wait_until
 
 from runner.sandbox import DEMO_API_KEY, SandboxApp
 from runner.sandbox.server import start_in_thread
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "from runner.cli import main; main()"]
 # Dies like SIGKILL right before the lockfile is written (after every batch is journaled).
 CLI_DIES_BEFORE_SAVE = [
     sys.executable,
@@ -49,83 +50,17 @@ CLI_DIES_BEFORE_SAVE = [
 SEEDS = range(21)
 BIG_SEEDS = (0, 1, 2)  # 2,000 recipients, 200 batches; the others ~40 batches, to stay quick
 MAX_RERUNS = 5
-TIMEOUT = 150.0
-POLL = 0.005
 STATE = ".ippanel-sandbox"
 LOCKFILE = ".ippanel-sandbox/lockfiles/many.lock.json"  # where --sandbox keeps it
 JOURNAL = LOCKFILE + ".journal"
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished CLI process; ``code`` is negative when a signal ended it."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
-class Child:
-    """A CLI process whose output goes to temp files, so a full pipe never stalls it."""
-
-    def __init__(
-        self, folder: Path, *args: str, env: dict[str, str] | None = None, cli: list[str] = CLI
-    ) -> None:
-        # Open for the child's whole life; ``finish`` closes them.
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [*cli, *args],
-            cwd=folder,
-            env=child_env(env or {}),
-            stdin=subprocess.DEVNULL,
-            stdout=self._out,
-            stderr=self._err,
-        )
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def finish(self) -> Run:
-        code = self.proc.wait(timeout=TIMEOUT)
-        outputs = []
-        for handle in (self._out, self._err):
-            handle.seek(0)
-            outputs.append(handle.read().decode("utf-8", errors="replace"))
-            handle.close()
-        return Run(code, outputs[0], outputs[1])
-
-
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    """This environment without the user's IPPanel settings, able to import ``runner``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPPANEL_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return {**env, **extra}
-
-
-# Short waits keep the suite quick: a send the API may still be storing is settled
-# 2 × 1 s (the deadline) + 1 s (the margin) after its attempt.
-FAST = ("--timeout", "1", "--commit-margin", "1")
 
 
 def apply_args(*extra: str) -> list[str]:
     return ["--sandbox", "--yes", "--concurrency", "4", *FAST, *extra, "many.yaml"]
 
 
-def phone(n: int) -> str:
-    return f"+98912{n:07d}"
-
-
 def write_campaign(folder: Path, count: int) -> Path:
-    numbers = "".join(f"0912{n:07d}\n" for n in range(count))
-    (folder / "many.txt").write_text(numbers, encoding="utf-8")
-    path = folder / "many.yaml"
-    path.write_text(
-        "version: 1\nname: many\ntype: webservice\nsender: '+983000505'\nmessage: Hello\n"
-        "batch_size: 10\nrecipients: [{file: many.txt}]\n",
-        encoding="utf-8",
-    )
-    return path
+    return crashkit.write_campaign(folder, count)
 
 
 def journal_lines(folder: Path, journal: str = JOURNAL) -> int:
@@ -133,28 +68,6 @@ def journal_lines(folder: Path, journal: str = JOURNAL) -> int:
         return (folder / journal).read_bytes().count(b"\n")
     except FileNotFoundError:
         return 0
-
-
-def wait_until(child: Child, ready: Callable[[], bool], seconds: float = TIMEOUT) -> bool:
-    """Poll until ``ready()`` is true (True) or the child ended first (False)."""
-    deadline = time.monotonic() + seconds
-    while not ready():
-        if not child.running():
-            return False
-        if time.monotonic() > deadline:
-            child.proc.kill()
-            raise AssertionError(f"CLI still running after {seconds} s")
-        time.sleep(POLL)
-    return child.running()
-
-
-def kill(child: Child) -> bool:
-    """SIGKILL the child; False if it had already ended."""
-    if not child.running():
-        return False
-    child.proc.kill()
-    child.proc.wait(timeout=TIMEOUT)
-    return True
 
 
 @dataclass
@@ -255,13 +168,35 @@ def assert_each_recipient_once_and_every_outbox_recorded(folder: Path, recipient
 
 
 @pytest.fixture(scope="module")
-def crashes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, Future[Crash]]]:
-    """Every seed's crash-and-recover, run at once (each mostly waits out the 40 s rule)."""
-    with ThreadPoolExecutor(max_workers=len(SEEDS)) as pool:
-        yield {
+def everything(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[dict[int, Future[Crash]], dict[str, Future[None]]]]:
+    """Every seed's crash-and-recover and every row of issue 10, all at once (most of
+    them mostly wait out the API's 40 s rule)."""
+    with ThreadPoolExecutor(max_workers=len(SEEDS) + len(ROWS)) as pool:
+        rows = {
+            name: pool.submit(scenario, tmp_path_factory.mktemp("row"))
+            for name, scenario in ROWS.items()
+        }
+        seeds = {
             seed: pool.submit(crash_and_recover, tmp_path_factory.mktemp(f"crash{seed}"), seed)
             for seed in SEEDS
         }
+        yield seeds, rows
+
+
+@pytest.fixture(scope="module")
+def crashes(
+    everything: tuple[dict[int, Future[Crash]], dict[str, Future[None]]],
+) -> dict[int, Future[Crash]]:
+    return everything[0]
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_each_way_production_goes_wrong_ends_with_each_recipient_sent_once(
+    everything: tuple[dict[int, Future[Crash]], dict[str, Future[None]]], row: str
+) -> None:
+    everything[1][row].result(timeout=4 * TIMEOUT)  # its assertions, raised here
 
 
 def test_two_applies_at_once_never_send_twice(
