@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -75,6 +76,7 @@ class Attempt:
         self.outbox = outbox
         self._guard = threading.Lock()
         self._closed = False
+        self._posting: dict[int, float] = {}  # batch number → when its POST started
 
     def prepare(self, batch: Batch) -> BatchRecord | None:
         """Write ``batch``'s ``sending`` line ahead of its POST (the caller fsyncs a group).
@@ -124,7 +126,7 @@ class Attempt:
                 return Finished(number, batch, None)
         body = request_body(batch, file_name=f"{self.plan.campaign.name}-{number:04d}.csv")
         try:
-            outbox_ids = self._post(body)
+            outbox_ids = self._post(number, body)
         except ApiError as err:
             return self._refused(number, batch, record, err, body)
         return Finished(number, batch, self._answered(batch, record, outbox_ids))
@@ -176,12 +178,38 @@ class Attempt:
         self.journal.record(journal_line(record), durable=durable)
         return True
 
-    def _post(self, body: dict[str, Any]) -> tuple[int, ...]:
+    def _post(self, number: int, body: dict[str, Any]) -> tuple[int, ...]:
         client = self.seams.client
-        if "form" in body:
-            files = [(f["name"], str(f["content"])) for f in body["files"]]
-            return client.send_multipart(body["form"], files).outbox_ids
-        return client.send(body).outbox_ids
+        with self._guard:
+            self._posting[number] = time.monotonic()
+        try:
+            # On the sender's own thread: it keeps the deadline (``overdue``).
+            if "form" in body:
+                files = [(f["name"], str(f["content"])) for f in body["files"]]
+                return client.send_multipart(body["form"], files, own_thread=True).outbox_ids
+            return client.send(body, own_thread=True).outbox_ids
+        finally:
+            with self._guard:
+                self._posting.pop(number, None)
+
+    def overdue(self) -> list[int]:
+        """The batches (by number) whose POST is older than the client's deadline."""
+        expired = time.monotonic() - self.seams.client.deadline
+        with self._guard:
+            return [n for n, started in self._posting.items() if started < expired]
+
+    def give_up(self, batch: Batch) -> BatchRecord | None:
+        """A POST past its deadline is ``unknown`` (its thread is left to end on its own);
+        what the lockfile holds for it, if the answer came after all."""
+        deadline = self.seams.client.deadline
+        given_up = self.abandon(
+            batch,
+            f"RequestTimedOut: no complete answer within {deadline:g} s; it may have arrived",
+        )
+        if given_up is not None:
+            return given_up
+        with self._guard:
+            return self.lock.batches.get(batch.key)
 
     def _refused(
         self, number: int, batch: Batch, record: BatchRecord, err: ApiError, body: dict[str, Any]

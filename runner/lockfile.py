@@ -138,8 +138,9 @@ class Lock:
     def outbox_ids(self) -> set[int]:
         return {i for r in self.batches.values() for i in r.outbox_ids}
 
-    def to_text(self) -> str:
-        data = {
+    def to_data(self) -> dict[str, Any]:
+        """The lockfile's JSON document."""
+        return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "campaign": self.campaign,
@@ -149,11 +150,13 @@ class Lock:
             "written_by": self.written_by,
             "batches": {k: r.to_json() for k, r in self.batches.items()},
         }
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
-    def without_writer(self) -> Lock:
-        """The same content without ``written_by``: what decides whether anything changed."""
-        return Lock(self.campaign, self.batches, self.inputs, {}, self.api, self.account)
+    def to_text(self) -> str:
+        return _text(self.to_data())
+
+
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def replace_record(
@@ -262,26 +265,30 @@ def save(path: Path, lock: Lock, command: str) -> bool:
     files of writes that were killed half way.
     """
     sweep_temp_files(path, every=True)
-    if lock.without_writer().to_text() != _content_of_file(path):
+    data = lock.to_data()
+    written = bool(data["batches"] != _batches_unless_changed(path, data))
+    if written:
         lock.written_by = {"tool": "ippanel-run", "version": __version__, "command": command}
-        write_atomic(path, lock.to_text())
-        written = True
-    else:
-        written = False
+        data["written_by"] = lock.written_by
+        write_atomic(path, _text(data))
     with contextlib.suppress(FileNotFoundError):
         journal_path(path).unlink()
     return written
 
 
-def _content_of_file(path: Path) -> str | None:
+def _batches_unless_changed(path: Path, data: dict[str, Any]) -> object:
+    """The file's batches when all else in it is ``data``'s; None when anything else differs.
+
+    Compared as parsed JSON: serializing a big lockfile twice to compare texts costs more.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        return None  # an older format is rewritten in the current one
-    data["written_by"] = {}
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    if not isinstance(found, dict):
+        return None
+    same = all(found.get(k) == v for k, v in data.items() if k not in ("batches", "written_by"))
+    return found.get("batches") if same and set(found) == set(data) else None
 
 
 @contextlib.contextmanager

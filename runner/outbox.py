@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -45,6 +46,7 @@ from runner.recipients import InvalidNumber, normalize_phone
 from runner.sending_types import spec_of
 
 OUTBOX_PAGE = 1000
+LOOKUPS_IN_FLIGHT = 8  # report/recipients calls at once when many outboxes need checking
 # Clocks differ between us and the API: look this far before an attempt, and after now.
 CLOCK_SLACK = 10 * 60
 
@@ -157,14 +159,28 @@ class Outbox:
 
     def _fetch_phones(self, outbox_id: int) -> tuple[str, ...]:
         if outbox_id not in self._phones:
-            found: list[str] = []
-            for row in self._client.recipients(outbox_id):
-                try:
-                    found.append(normalize_phone(row.recipient))
-                except InvalidNumber:
-                    continue
-            self._phones[outbox_id] = tuple(found)
+            self._phones[outbox_id] = self._recipients_of(outbox_id)
         return self._phones[outbox_id]
+
+    def _recipients_of(self, outbox_id: int) -> tuple[str, ...]:
+        found: list[str] = []
+        for row in self._client.recipients(outbox_id):
+            try:
+                found.append(normalize_phone(row.recipient))
+            except InvalidNumber:
+                continue
+        return tuple(found)
+
+    def _prefetch(self, outbox_ids: list[int]) -> None:
+        """The recipients of many outboxes, a few requests at a time (a lost lockfile of a
+        personalized campaign means one outbox a recipient to check)."""
+        missing = [i for i in dict.fromkeys(outbox_ids) if i not in self._phones]
+        if len(missing) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=LOOKUPS_IN_FLIGHT) as pool:
+            found = pool.map(self._recipients_of, missing)
+            for outbox_id, phones in zip(missing, found, strict=True):
+                self._phones[outbox_id] = phones
 
     def know(self, ids: Iterable[int]) -> None:
         """These outboxes are accounted for (recorded in the lockfile) from now on."""
@@ -218,6 +234,13 @@ class Outbox:
     def _already_sent(self, wanted: Wanted, candidates: list[OutboxRow]) -> Adoption:
         rows: list[OutboxRow] = []
         phones: set[str] = set()
+        self._prefetch(
+            [
+                r.outbox_id
+                for r in candidates
+                if r.message not in wanted.by_text and wanted.may_match(r)
+            ]
+        )
         for row in candidates:
             if row.message in wanted.by_text:
                 matched = set(wanted.by_text[row.message])  # IPPanel chose the audience

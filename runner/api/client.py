@@ -162,16 +162,27 @@ class IPPanelClient:
 
     # -- sending (never repeated once the request may have arrived) --------------------------
 
-    def send(self, body: Mapping[str, Any]) -> SendResult:
-        """POST ``/api/send`` with ``body`` exactly as given (any ``sending_type``)."""
-        return parse_send(self._call("POST", "/api/send", json=dict(body)).data)
+    def send(self, body: Mapping[str, Any], *, own_thread: bool = False) -> SendResult:
+        """POST ``/api/send`` with ``body`` exactly as given (any ``sending_type``).
+
+        ``own_thread``: the caller runs this on a thread it can abandon and keeps the
+        deadline itself (the sender's lanes do), so no thread is handed the exchange.
+        """
+        envelope = self._call("POST", "/api/send", json=dict(body), guarded=not own_thread)
+        return parse_send(envelope.data)
 
     def send_multipart(
-        self, form: Mapping[str, str | Sequence[str]], files: Sequence[tuple[str, str]]
+        self,
+        form: Mapping[str, str | Sequence[str]],
+        files: Sequence[tuple[str, str]],
+        *,
+        own_thread: bool = False,
     ) -> SendResult:
         """POST ``/api/send`` as multipart: ``form`` fields, each file as ``files[]`` text/csv."""
         parts = [("files[]", (name, text.encode("utf-8"), "text/csv")) for name, text in files]
-        envelope = self._call("POST", "/api/send", data=dict(form), files=parts)
+        envelope = self._call(
+            "POST", "/api/send", data=dict(form), files=parts, guarded=not own_thread
+        )
         return parse_send(envelope.data)
 
     def cancel(self, outbox_id: int) -> None:
@@ -305,7 +316,14 @@ class IPPanelClient:
         return self._call(method, path, idempotent=True, **kwargs)
 
     def _call(
-        self, method: str, path: str, *, idempotent: bool = False, auth: bool = True, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool = False,
+        auth: bool = True,
+        guarded: bool = True,
+        **kwargs: Any,
     ) -> Envelope:
         headers = {}
         if auth:
@@ -318,7 +336,8 @@ class IPPanelClient:
                 request = self._http.build_request(
                     method, self.base_url + path, headers=headers, **kwargs
                 )
-                status, content, answer = self._exchange_by_deadline(request)
+                exchange = self._exchange_by_deadline if guarded else self._exchange
+                status, content, answer = exchange(request)
                 return decode_response(
                     status, content, [self._credential or ""], retry_after_seconds(answer)
                 )

@@ -8,7 +8,8 @@ flight. This fake answers from memory on one asyncio loop, after ``--latency-ms`
   peer_to_peer), counting requests and recipients;
 - ``POST /api/report/new_list``: an empty page; ``POST /api/acl/auth/check_token``: an
   account; ``GET /api/payment/credit/mine``: plenty of credit;
-- ``GET /__fake__/stats``: ``{"sends", "recipients", "calls": {path: n}}``.
+- ``GET /__fake__/stats``: ``{"sends", "recipients", "calls": {path: n}}``;
+- anything else: 404, as an API without that endpoint answers.
 
     python tests/benchmarks/fake_api.py --latency-ms 20     # prints its base URL
 """
@@ -50,7 +51,7 @@ class FakeApi:
             return {"data": {"user_name": "bench", "user_id": 1, "name": "bench"}, "meta": OK}
         if path == "/api/payment/credit/mine":
             return {"data": {"credit": 1e15, "gift": 0}, "meta": OK}
-        return {"data": None, "meta": {"status": False, "message": "not found"}}
+        return None  # an endpoint this fake lacks: 404, as an older API would answer
 
     def _send(self, body: dict[str, Any]) -> list[int]:
         self.sends += 1
@@ -73,9 +74,14 @@ async def handle(api: FakeApi, reader: asyncio.StreamReader, writer: asyncio.Str
             body = await reader.readexactly(int(headers.get("content-length") or 0))
             if path.endswith("/api/send"):
                 await asyncio.sleep(api.latency)
-            payload = json.dumps(api.answer(method, path, body)).encode()
+            answer = api.answer(method, path, body)
+            status = b"200 OK" if answer is not None else b"404 Not Found"
+            missing = {"data": None, "meta": {"status": False, "message": "not found"}}
+            payload = json.dumps(answer if answer is not None else missing).encode()
             writer.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 "
+                + status
+                + b"\r\nContent-Type: application/json\r\n"
                 + f"Content-Length: {len(payload)}\r\n\r\n".encode()
                 + payload
             )
