@@ -309,6 +309,7 @@ def exclusive(path: Path) -> Iterator[None]:
             f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n"
         )
         handle.flush()
+        sweep_temp_files(path, every=True)  # a killed write's temp file, even if we write nothing
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):

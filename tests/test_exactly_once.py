@@ -167,6 +167,45 @@ def test_a_gateways_answer_after_the_commit_is_unknown_and_adopted_next_run(
     finished_and_unchanged(world)
 
 
+@pytest.mark.parametrize(
+    ("kind", "params", "first_exit"),
+    [
+        ("gateway_html", {"status": 400}, 1),
+        ("gateway_html", {"status": 408, "commit": False}, 1),
+        ("empty_body", {}, 1),
+        ("wrong_id_count", {}, 1),
+        ("slow_body", {"seconds": 1}, 1),
+        ("late_commit", {"seconds": 30}, 1),
+        ("drop_after_commit", {}, 1),
+        ("error_500_before_commit", {}, 1),
+        ("rate_limit_429", {"retry_after": 3}, 0),
+    ],
+    ids=[
+        "html-400",
+        "html-408-uncommitted",
+        "empty-200",
+        "no-ids",
+        "slow-body",
+        "late-commit",
+        "drop",
+        "500",
+        "429-retry-after",
+    ],
+)
+def test_the_sandboxs_own_faults_in_process_end_with_each_recipient_once(
+    world: World, kind: str, params: dict[str, object], first_exit: int
+) -> None:
+    """The in-process adapter carries out every fault kind the sandbox injects."""
+    write_campaign(world.folder, 30)
+    world.app.faults.add(kind, count=1, **params)  # type: ignore[arg-type]
+    first = world.run("--yes", "many.yaml")
+    assert first.exit_code == first_exit, first.output
+    rerun = world.run("--yes", "many.yaml")
+    assert rerun.exit_code == 0, rerun.output
+    each_once(world, 30)
+    finished_and_unchanged(world)
+
+
 @pytest.mark.parametrize("kept", [0, 1])
 def test_a_200_with_the_wrong_number_of_ids_is_unknown(world: World, kept: int) -> None:
     path = world.folder / "p2p.yaml"

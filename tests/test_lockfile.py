@@ -150,6 +150,17 @@ def test_a_killed_write_leaves_no_temp_file_after_the_next_save(tmp_path: Path) 
     ]
 
 
+def test_taking_the_campaign_lock_clears_a_killed_write_even_when_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "demo.lock.json"
+    stray = tmp_path / ".demo.lock.json.1.k3j4h5.tmp"  # pid 1 lives; the lock says it's ours
+    stray.write_text('{"half": ', encoding="utf-8")
+    with lockfile.exclusive(path):
+        assert not stray.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_temp_file_of_a_live_writer_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "demo.report.json"
     live = tmp_path / f".demo.report.json.{os.getppid()}.abc.tmp"
