@@ -45,13 +45,15 @@ def test_the_readme_walkthrough_works_as_written(
     assert "spring-sale: Credit:" in step(
         invoke, "ippanel-run plan --sandbox campaigns/spring-sale.yaml"
     )
-    test_send = "ippanel-run apply --sandbox --yes --test-to 09120000000 campaigns/spring-sale.yaml"
-    assert "TEST SEND spring-sale → +989120000000" in step(invoke, test_send)
-    clock.advance(60)
+    test_send = "ippanel-run apply --sandbox --yes --test-to 09121112233 campaigns/spring-sale.yaml"
+    assert "TEST SEND spring-sale → +989121112233" in step(invoke, test_send)
+    slept = len(clock.sleeps)
     out = step(invoke, "ippanel-run --sandbox campaigns/spring-sale.yaml", answer_yes=True)
-    # The test phone is a sample recipient: the outbox shows it has the text already.
-    assert "~ adopt" in out and "1 recipient(s) already got this text" in out
-    assert "spring-sale: sent 1 batch(es) to 1 recipient(s)" in out
+    # The test phone is no recipient: both are sent to, and nothing waits for the test send.
+    assert "~ adopt" not in out and clock.sleeps[slept:] == []
+    assert "spring-sale: sent 1 batch(es) to 2 recipient(s)" in out
+    again = step(invoke, "ippanel-run --sandbox campaigns/spring-sale.yaml", answer_yes=True)
+    assert "Plan: 0 batch(es) to send to 0 recipient(s)" in again
     sandbox = in_repo / ".ippanel-sandbox/lockfiles/campaigns"
     assert (sandbox / "spring-sale.lock.json").exists()
     assert not (in_repo / "campaigns/spring-sale.lock.json").exists()

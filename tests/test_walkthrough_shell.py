@@ -6,10 +6,8 @@ run with bash in a fresh copy of the repository that is a git repository, throug
 real sandbox server. Where the README says to answer ``y``, the step gets a terminal
 (a pty) and types ``y``. Only the sandbox server's port is changed, to a free one.
 
-Real time makes it slow: step 4 adopts step 3's test send from the account's outbox and
-first waits, as apply does, for sends that may still be in the API's hands (about 90 s).
-So it runs when ``IPPANEL_RUN_WALKTHROUGH=1`` (``.ci/run`` sets it); the default suite
-has ``test_walkthrough.py``, the same steps in-process with a fake clock.
+It runs real processes on real time (about 8 s); ``test_walkthrough.py`` checks the
+same steps' output in-process with a fake clock.
 """
 
 from __future__ import annotations
@@ -33,10 +31,6 @@ from runner.schedule import TEHRAN, tz
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("IPPANEL_RUN_WALKTHROUGH") != "1",
-        reason="real time, about 2 minutes: set IPPANEL_RUN_WALKTHROUGH=1 (.ci/run does)",
-    ),
     pytest.mark.skipif(
         not (shutil.which("bash") and shutil.which("git") and shutil.which("curl")),
         reason="the walkthrough is pasted into bash and uses git and curl",
