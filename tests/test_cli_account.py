@@ -46,6 +46,9 @@ def test_login_with_an_sms_code_caches_a_private_token(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["login"], obj=app, input="sms-user\nsms-password\n123456\n")
     assert result.exit_code == 0, result.output
     assert "logged in as sms-user" in result.stdout
+    # Prompts go to the terminal (stderr): `ippanel-run login > out.txt` still shows them.
+    assert "Username:" in result.stderr and "Code sent by SMS" in result.stderr
+    assert "Username" not in result.stdout and "Password" not in result.stdout
     token_file = tmp_path / "config/token.json"
     assert token_file.stat().st_mode & 0o777 == 0o600
     token = json.loads(token_file.read_text())["token"]

@@ -58,9 +58,10 @@ def login(
         return
     from runner.api import login as flows
 
-    user = username or click.prompt("Username")
-    password = click.prompt("Password", hide_input=True)
+    # The sandbox's banner comes first; prompts go to the terminal (stderr), like apply's.
     target = endpoint(app, sandbox=sandbox, api_url=api_url)
+    user = username or click.prompt("Username", err=True)
+    password = click.prompt("Password", hide_input=True, err=True)
     with IPPanelClient(
         None, base_url=target.base_url, transport=target.transport, sleep=app.sleep
     ) as client:
@@ -68,7 +69,9 @@ def login(
             client,
             user,
             password,
-            ask_otp=lambda prompt: str(click.prompt(prompt, default="", show_default=False)),
+            ask_otp=lambda prompt: str(
+                click.prompt(prompt, default="", show_default=False, err=True)
+            ),
             notify=lambda message: click.echo(message, err=True),
             now=lambda: app.now().timestamp(),
             env=env,
