@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Literal
 
 from runner.api.client import IPPanelClient
+from runner.api.envelope import missing_endpoint
 from runner.api.types import OutboxRow
 from runner.errors import ApiError, TransportError
 from runner.schedule import cancel_deadline, describe
@@ -111,7 +112,7 @@ def _after_failed_cancel(
     if row.state_id in FINAL_STATES:
         words = STATE_WORDS.get(row.state_id or 0, f"is in final state {row.state_id}")
         return OutboxOutcome(outbox_id, "not cancelled", f"the API refused: it {words}", send_at)
-    if err.status in (404, 405):
+    if missing_endpoint(err):
         # Still in time by its send time, yet refused: an API without the cancel endpoint
         # (the original document lacks it), or one that stopped taking cancels earlier.
         return OutboxOutcome(

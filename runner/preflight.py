@@ -21,13 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runner.api.client import IPPanelClient
+from runner.api.envelope import missing_endpoint
 from runner.api.lookups import Pattern, all_sender_lines, line_key
 from runner.errors import ApiError, InvalidCampaign, Violation
 from runner.loader import load_document
 from runner.models import Campaign, CampaignPlan, Location
 from runner.sending_types import spec_of
 
-MISSING = (404, 405)
 SHOWN = 5
 # What a variable's rendered value must look like, by the pattern's variable type.
 VALUE_SHAPES = {
@@ -106,7 +106,7 @@ class AccountCheck:
             try:
                 self._lines = [line.number for line in all_sender_lines(self.client)]
             except ApiError as err:
-                if err.status not in MISSING:
+                if not missing_endpoint(err):
                     raise
                 self._lines_missing = f"the API has no numbers endpoint ({err})"
         return self._lines
@@ -140,13 +140,13 @@ def _look_up(client: IPPanelClient, code: str) -> PatternLookup:
     try:
         return PatternLookup(client.pattern(code))
     except ApiError as err:
-        if err.status not in MISSING:
+        if not missing_endpoint(err):
             raise
         first = err
     try:
         listed = client.find_patterns(code)
     except ApiError as err:
-        if err.status not in MISSING:
+        if not missing_endpoint(err):
             raise
         return PatternLookup(None, warning=f"the API has no pattern endpoints ({first}; {err})")
     for pattern in listed:

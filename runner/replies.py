@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from runner.api.client import IPPanelClient
+from runner.api.envelope import missing_endpoint
 from runner.api.lookups import InboxMessage, iter_inbox, line_key
 from runner.errors import ApiError, InputError, InvalidCampaign
 from runner.files import write_atomic
@@ -142,7 +143,7 @@ def _inbox(client: IPPanelClient, from_id: int) -> Iterator[InboxMessage]:
     try:
         yield from iter_inbox(client, from_id=from_id)
     except ApiError as err:
-        if err.status not in (404, 405):
+        if not missing_endpoint(err):
             raise
         raise ApiError(
             "this API has no inbox to read replies from (POST /api/report/messages-inbox: "

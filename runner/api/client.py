@@ -5,6 +5,8 @@ Every call goes to ``{base_url}/api/...`` with the raw API key or login token in
 dataclass from ``runner.api.types``. An answer counts as success only with HTTP
 200 (or 201) *and* ``meta.status`` true; anything else raises the matching
 ``runner.errors.ApiError`` subclass, with the API's (often Persian) message as sent.
+Here are the transport, the sends and the login steps; the reads (reports, credit,
+patterns, lines, inbox) are ``runner.api.reads.ReadCalls``, which the client inherits.
 
 Retry policy. The API has no idempotency key, so a request is repeated only
 where repeating cannot send an SMS twice:
@@ -34,10 +36,9 @@ from __future__ import annotations
 import random
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
 
 import httpx
 
@@ -45,41 +46,14 @@ from runner import __version__
 from runner.api.credentials import DEFAULT_BASE_URL
 from runner.api.deadline import DeadlineExceeded, Deadlines
 from runner.api.envelope import Envelope, decode_response, retry_after_seconds
-from runner.api.lookups import (
-    InboxMessage,
-    Pattern,
-    SenderLine,
-    parse_inbox_message,
-    parse_pattern,
-    parse_sender_line,
-)
-from runner.api.types import (
-    Account,
-    BulkStats,
-    Credit,
-    LoginStep,
-    OutboxRow,
-    Page,
-    PriceQuote,
-    RecipientRow,
-    SendResult,
-    parse_account,
-    parse_bulk_stats,
-    parse_credit,
-    parse_login_step,
-    parse_outbox_row,
-    parse_page,
-    parse_price,
-    parse_recipient,
-    parse_send,
-)
+from runner.api.reads import ReadCalls
+from runner.api.types import LoginStep, SendResult, parse_login_step, parse_send
 from runner.errors import (
     ApiError,
     ConnectFailed,
     ConnectionDropped,
     CredentialsError,
     InputError,
-    NotFoundError,
     RateLimitedError,
     RequestTimedOut,
     ServerError,
@@ -95,7 +69,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
 
-class IPPanelClient:
+class IPPanelClient(ReadCalls):
     """A session with the Edge API; use it as a context manager or call ``close()``.
 
     ``credential`` is the API key or login token (None for the login steps only);
@@ -130,8 +104,6 @@ class IPPanelClient:
         self._retries = retries
         self._sleep = sleep
         self._random = random
-        # None until a by_bulk call tells which of the two documented shapes this server speaks.
-        self._by_bulk_get: bool | None = None
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -189,101 +161,6 @@ class IPPanelClient:
         """Cancel a scheduled bulk (possible until 5 minutes before its send time)."""
         self._call("POST", "/api/send/cancel", json={"message_outbox_id": outbox_id})
 
-    # -- reads (repeated on transient failures) ----------------------------------------------
-
-    def outbox_list(self, *, page: int = 1, limit: int = 100, **filters: Any) -> Page[OutboxRow]:
-        """One page of ``report/new_list``; ``filters`` as the API names them."""
-        body: dict[str, Any] = {"page": page, "limit": limit}
-        if filters:
-            body["filters"] = filters
-        envelope = self._read("POST", "/api/report/new_list", json=body)
-        return parse_page(envelope.data, envelope.meta, parse_outbox_row, page)
-
-    def iter_outbox(self, *, limit: int = 100, **filters: Any) -> Iterator[OutboxRow]:
-        """Every row of ``report/new_list`` matching ``filters``, page after page."""
-        page = 1
-        while True:
-            result = self.outbox_list(page=page, limit=limit, **filters)
-            yield from result.items
-            # Count pages ourselves: a server that ignores ``page`` must not loop us forever.
-            if not result.items or page >= result.last_page:
-                return
-            page += 1
-
-    def outbox_by_id(self, outbox_id: int) -> OutboxRow:
-        """One bulk by id: the current ``GET by_bulk?messages_outbox_id=``, else the older POST."""
-        if self._by_bulk_get is not False:
-            try:
-                envelope = self._read(
-                    "GET", "/api/report/by_bulk", params={"messages_outbox_id": outbox_id}
-                )
-            except ApiError as err:
-                if self._by_bulk_get or err.status not in (404, 405):
-                    raise
-            else:
-                self._by_bulk_get = True
-                return _one_row(envelope.data, outbox_id)
-        body = {"page": 1, "limit": 10}
-        envelope = self._read("POST", f"/api/report/by_bulk/{outbox_id}", json=body)
-        self._by_bulk_get = False
-        return _one_row(envelope.data, outbox_id)
-
-    def bulk_stats(self, outbox_id: int) -> BulkStats:
-        envelope = self._read("GET", "/api/report/bulk_stats", params={"bulk_id": outbox_id})
-        return parse_bulk_stats(envelope.data)
-
-    def recipients(self, outbox_id: int, *, per_page: int = 1000) -> Iterator[RecipientRow]:
-        """Every recipient of a bulk, across all pages of ``report/recipients``."""
-        page = 1
-        while True:
-            params = {"page": page, "per_page": per_page, "bulk_id": outbox_id}
-            envelope = self._read("GET", "/api/report/recipients", params=params)
-            result = parse_page(envelope.data, envelope.meta, parse_recipient, page)
-            yield from result.items
-            # Count pages ourselves: a server that ignores ``page`` must not loop us forever.
-            if not result.items or page >= result.last_page:
-                return
-            page += 1
-
-    def credit(self) -> Credit:
-        return parse_credit(self._read("GET", "/api/payment/credit/mine").data)
-
-    def calculate_price(self, number: str, message: str) -> PriceQuote:
-        """The price of ``message`` sent from line ``number`` to one recipient."""
-        body = {"number": number, "message": message}
-        return parse_price(self._read("POST", "/api/send/calculate-price", json=body).data)
-
-    # -- what the account has: patterns, lines, inbox (reads) -------------------------------
-
-    def pattern(self, code: str) -> Pattern:
-        """``GET /api/patterns/{code}``; ``NotFoundError`` when there is no such pattern."""
-        return parse_pattern(self._read("GET", "/api/patterns/" + quote(code, safe="")).data)
-
-    def find_patterns(self, code: str) -> list[Pattern]:
-        """The pattern list filtered by code (``GET /api/patterns?filter[code]=``)."""
-        params = {"filter[code]": code, "page": 1, "per_page": 100}
-        data = self._read("GET", "/api/patterns", params=params).data
-        return [parse_pattern(row) for row in (data if isinstance(data, list) else [])]
-
-    def sender_lines(self, *, page: int = 1, per_page: int = 100) -> Page[SenderLine]:
-        """One page of the account's lines: ``GET /api/number/numbers``, else the older
-        document's ``/api/numbers`` (``runner.api.lookups.all_sender_lines`` pages on)."""
-        params = {"page": page, "per_page": per_page}
-        try:
-            envelope = self._read("GET", "/api/number/numbers", params=params)
-        except ApiError as err:
-            if err.status not in (404, 405):
-                raise
-            envelope = self._read("GET", "/api/numbers", params=params)
-        return parse_page(envelope.data, envelope.meta, parse_sender_line, page)
-
-    def inbox(self, *, from_id: int = 0, page: int = 1, per_page: int = 100) -> Page[InboxMessage]:
-        """One page of the messages received after ``from_id`` (``report/messages-inbox``);
-        ``runner.api.lookups.iter_inbox`` walks them all."""
-        body = {"page": page, "per_page": per_page, "filters": {"from_id": from_id}}
-        envelope = self._read("POST", "/api/report/messages-inbox", json=body)
-        return parse_page(envelope.data, envelope.meta, parse_inbox_message, page)
-
     # -- login -------------------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> LoginStep:
@@ -298,10 +175,6 @@ class IPPanelClient:
     def confirm_otp(self, token: str, otp: str) -> LoginStep:
         body = {"token": token, "otp": otp}
         return parse_login_step(self._auth_step("/api/acl/auth/confirm_otp", body).data)
-
-    def check_token(self) -> Account:
-        """Who the credential belongs to; an AuthenticationError if it is not accepted."""
-        return parse_account(self._read("POST", "/api/acl/auth/check_token").data)
 
     def logout(self) -> None:
         self._call("POST", "/api/acl/auth/logout")
@@ -394,15 +267,6 @@ def _may_repeat(err: ApiError, idempotent: bool) -> bool:
     if isinstance(err, ConnectFailed):
         return True
     return idempotent and isinstance(err, (TransportError, ServerError, RateLimitedError))
-
-
-def _one_row(data: object, outbox_id: int) -> OutboxRow:
-    # The older POST shape may page its answer like new_list does.
-    if isinstance(data, list):
-        if not data:
-            raise NotFoundError(f"outbox {outbox_id} not found", status=404)
-        data = data[0]
-    return parse_outbox_row(data)
 
 
 class SandboxHandler(Protocol):

@@ -4,7 +4,7 @@ Answers of ``GET /api/patterns/{code}`` (and the pattern list), ``GET
 /api/number/numbers`` and ``POST /api/report/messages-inbox``, converted once here
 (ids as ints, statuses lower-case) so the online checks and ``replies`` see plain
 values, and the walks over their pages. Nothing here imports httpx: the calls are
-``runner.api.client``'s.
+``runner.api.reads``'.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from runner.api.types import as_int, as_opt_int, mapping, opt_str
+from runner.api.types import as_int, as_opt_int, mapping, opt_str, walk_pages
 from runner.errors import ApiError
 
 if TYPE_CHECKING:
@@ -105,15 +105,8 @@ def parse_inbox_message(data: object) -> InboxMessage:
 
 
 def all_sender_lines(client: IPPanelClient, *, per_page: int = 100) -> Iterator[SenderLine]:
-    """Every line of the account, page after page (counted here: a server that ignores
-    ``page`` must not loop us forever)."""
-    page = 1
-    while True:
-        result = client.sender_lines(page=page, per_page=per_page)
-        yield from result.items
-        if not result.items or page >= result.last_page:
-            return
-        page += 1
+    """Every line of the account, page after page."""
+    return walk_pages(lambda page: client.sender_lines(page=page, per_page=per_page))
 
 
 def iter_inbox(

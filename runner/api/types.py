@@ -9,7 +9,7 @@ Nothing here does I/O or imports httpx; ``runner.api.envelope`` decodes answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -235,6 +235,20 @@ def parse_page(
         per_page=as_opt_int(meta.get("per_page"), "per_page") or len(rows),
         total=as_opt_int(meta.get("total"), "total") or len(rows),
     )
+
+
+def walk_pages(fetch: Callable[[int], Page[T]]) -> Iterator[T]:
+    """Every item of the pages ``fetch(page)`` answers, page 1 first.
+
+    Pages are counted here: a server that ignores ``page`` must not loop us forever.
+    """
+    page = 1
+    while True:
+        result = fetch(page)
+        yield from result.items
+        if not result.items or page >= result.last_page:
+            return
+        page += 1
 
 
 def mapping(data: object, what: str) -> Mapping[str, Any]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from runner.api.client import IPPanelClient
+from runner.api.envelope import missing_endpoint
 from runner.api.types import OutboxRow
 from runner.errors import ApiError
 from runner.lockfile import BatchRecord
@@ -88,7 +89,7 @@ def outbox_rows(
         for window in windows(records, wanted):
             rows.update(_listed(client, window))
     except ApiError as err:
-        if err.status not in (404, 405):
+        if not missing_endpoint(err):
             raise
         warn(
             "this API has no report/new_list; asking for each outbox with by_bulk "
