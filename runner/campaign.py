@@ -31,7 +31,7 @@ from runner.models import (
     Template,
 )
 from runner.paths import confinement_problem, repository_root
-from runner.recipients import InvalidNumber, normalize_phone
+from runner.phones import InvalidNumber, normalize_phone
 from runner.safe_text import excerpt
 from runner.schema import validate_document
 from runner.send_hours import parse_window

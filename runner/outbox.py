@@ -42,7 +42,7 @@ from runner.lockfile import (
 )
 from runner.models import Batch, Campaign
 from runner.outbox_match import Wanted, carries, param_words
-from runner.recipients import InvalidNumber, normalize_phone
+from runner.phones import InvalidNumber, normalize_phone
 from runner.sending_types import spec_of
 
 OUTBOX_PAGE = 1000

@@ -28,9 +28,10 @@ from runner.models import (
     Sample,
 )
 from runner.parts import OPT_OUT, billed, count_parts, parts_problem
+from runner.phones import InvalidNumber, normalize_phone
 from runner.postal import audience_problems
 from runner.postal import notes as targeting_notes
-from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
+from runner.recipients import iter_recipients
 from runner.render import CompiledTemplate, compile_template, did_you_mean
 from runner.safe_text import excerpt
 from runner.schedule import api_time, resolve_schedule

@@ -32,7 +32,7 @@ from runner.errors import ApiError, InputError, InvalidCampaign
 from runner.files import write_atomic
 from runner.lockfile import Lock, recipient_digest, unpack_digests
 from runner.models import Campaign
-from runner.recipients import InvalidNumber, normalize_phone
+from runner.phones import InvalidNumber, normalize_phone
 from runner.safe_text import csv_cell, printable
 from runner.schedule import describe, schedule_moment
 

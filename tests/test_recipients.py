@@ -9,7 +9,8 @@ import pytest
 
 from runner.errors import InvalidCampaign
 from runner.models import FileSource, InlineNumber, Location, Recipient, RecipientStats, Source
-from runner.recipients import InvalidNumber, iter_recipients, normalize_phone
+from runner.phones import InvalidNumber, normalize_phone
+from runner.recipients import iter_recipients
 
 DATA = Path(__file__).parent / "data" / "recipients"
 ONLY_IRAN = "+989 and 9 digits, or 09… as people write it"
