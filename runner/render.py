@@ -23,7 +23,8 @@ from jinja2.exceptions import SecurityError
 from runner.errors import InvalidCampaign, Violation
 from runner.models import Template
 from runner.safe_text import printable
-from runner.template_env import REFUSED_TAGS, BoundedEnvironment, bound_ast, budgeted
+from runner.template_budget import budgeted
+from runner.template_env import REFUSED_TAGS, BoundedEnvironment, bound_ast
 
 _ENV = BoundedEnvironment()
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
