@@ -25,6 +25,7 @@ import time
 from dataclasses import replace
 from typing import Any, Literal
 
+from runner.batching import request_body
 from runner.errors import (
     ApiError,
     AuthenticationError,
@@ -43,7 +44,6 @@ from runner.lockfile import (
 )
 from runner.models import Batch, CampaignPlan
 from runner.outbox import CLOCK_SLACK, Adoption, Outbox, adopted_record, text_digests
-from runner.planner import request_body
 from runner.rejections import explain, refused
 from runner.send_seams import Finished, SendSeams, SendSettings
 from runner.sending_types import expected_outbox_ids

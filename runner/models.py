@@ -219,7 +219,7 @@ class Message:
 class Batch:
     """One API request: ``fields`` are its small body fields, ``messages`` its bulk.
 
-    ``planner.request_body`` turns a batch into the exact body that is POSTed.
+    ``batching.request_body`` turns a batch into the exact body that is POSTed.
     """
 
     key: str

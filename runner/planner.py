@@ -1,34 +1,31 @@
 """PURE: a campaign becomes batches holding the exact API request bodies.
 
 ``build_plan`` streams the recipients once, renders each template, groups
-identical texts, and cuts batches per sending type. ``request_body`` turns a
-batch into the body ``POST /api/send`` receives. Dry-run and apply both call
-these; nothing here touches the network or the lockfile.
+identical texts, and cuts batches per sending type (``runner.batching``, where
+``request_body`` turns a batch into the body ``POST /api/send`` receives).
+Dry-run and apply both call these; nothing here touches the network or the lockfile.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runner.batching import cut, file_suggestion, make_batch
 from runner.errors import InvalidCampaign, Violation
 from runner.models import (
     Batch,
     Campaign,
     CampaignPlan,
-    InlineNumber,
     Message,
     Recipient,
     RecipientStats,
     Sample,
 )
 from runner.parts import OPT_OUT, billed, count_parts, parts_problem
-from runner.phones import InvalidNumber, normalize_phone
 from runner.postal import audience_problems
 from runner.postal import notes as targeting_notes
 from runner.recipients import iter_recipients
@@ -36,7 +33,7 @@ from runner.render import CompiledTemplate, compile_template, did_you_mean
 from runner.safe_text import excerpt
 from runner.schedule import api_time, resolve_schedule
 from runner.send_hours import plan_notes, scheduled_problem
-from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, spec_of
+from runner.sending_types import spec_of
 
 VOTP_CODE = re.compile(r"^[0-9]{1,14}$")
 MAX_REPORTED_ERRORS = 10
@@ -113,7 +110,7 @@ def build_plan(
         total_parts=total_parts,
         skipped_recipients=collector.skipped,
         notes=(
-            *_file_suggestion(campaign, len(batches), audience),
+            *file_suggestion(campaign, len(batches), audience),
             *targeting_notes(campaign),
             *plan_notes(campaign, send_time, now),
         ),
@@ -135,7 +132,7 @@ def _rendered_batches(
     template = compile_template(campaign.message)
     render = _render_each if spec.personalized else _render_once
     render(campaign, template, recipients, covered, collector)
-    return [] if collector.violations else _cut(campaign, fields, collector)
+    return [] if collector.violations else cut(campaign, fields, collector.groups)
 
 
 def _parts_of(batches: Sequence[Batch], c: _Collector) -> tuple[int, int, int]:
@@ -152,18 +149,6 @@ def _parts_of(batches: Sequence[Batch], c: _Collector) -> tuple[int, int, int]:
     max_parts = max((p for p, _ in part_counts), default=1 if distinct else 0)
     total = sum(p * n for p, n in part_counts) or sum(n for _, n in distinct)
     return max_parts, total, sum(n for _, n in distinct)
-
-
-def _file_suggestion(campaign: Campaign, batches: int, recipients: int) -> tuple[str, ...]:
-    """Many one-text requests mean as many separate reviews; ``type: file`` needs one."""
-    if campaign.type not in ("normal", "webservice") or recipients <= API_BATCH_CEILING:
-        return ()
-    return (
-        f"{recipients:,} recipients go out as {batches:,} separate {campaign.type} requests, "
-        f"each reviewed on its own by IPPanel ({batches:,} reviews: one can be approved while "
-        f"another is rejected, leaving the campaign half sent). type: file sends up to "
-        f"{FILE_RECIPIENTS_CEILING:,} recipients as one upload: one review, one outbox.",
-    )
 
 
 def _with_overflow(collector: _Collector) -> list[Violation]:
@@ -304,69 +289,5 @@ def _pattern_batches(
             shown = ", ".join(f"{k}={v}" for k, v in params.items())
             c.samples.append(Sample(recipient.phone, shown, 0, "pattern"))
         body = {**fields, "params": params}
-        batches.append(_batch(campaign, body, (Message("", (recipient.phone,)),)))
+        batches.append(make_batch(campaign, body, (Message("", (recipient.phone,)),)))
     return batches
-
-
-def _cut(campaign: Campaign, fields: Mapping[str, Any], c: _Collector) -> list[Batch]:
-    """Cut grouped texts into requests as the sending type does (``batch_size`` at most)."""
-    spec = spec_of(campaign.type)
-    cuts = spec.group(c.groups, campaign.batch_size)
-    if spec.typed_apart:
-        typed = _typed_numbers(campaign)
-        cuts = (_set_apart(messages, typed) for messages in cuts)
-    targeted = spec.targeted(campaign)
-    return [_batch(campaign, fields, messages, targeted) for messages in cuts]
-
-
-def _typed_numbers(campaign: Campaign) -> frozenset[str]:
-    """The numbers written in the campaign file itself (not read from a data file)."""
-    typed = set()
-    for source in campaign.recipients:
-        if isinstance(source, InlineNumber):
-            try:
-                typed.add(normalize_phone(source.value))
-            except InvalidNumber:
-                continue  # already reported (or skipped) by the recipients stage
-    return frozenset(typed)
-
-
-def _set_apart(messages: tuple[Message, ...], typed: frozenset[str]) -> tuple[Message, ...]:
-    """``(upload, typed)``: one text's recipients, those typed in the campaign second."""
-    (message,) = messages
-    if not typed:
-        return messages
-    uploaded = tuple(p for p in message.recipients if p not in typed)
-    others = tuple(p for p in message.recipients if p in typed)
-    if not others:
-        return messages
-    return Message(message.text, uploaded), Message(message.text, others)
-
-
-def _batch(
-    campaign: Campaign, fields: Mapping[str, Any], messages: tuple[Message, ...], targeted: int = 0
-) -> Batch:
-    digest = hashlib.sha256()
-    head = [campaign.name, dict(fields)]
-    digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False).encode())
-    for message in messages:
-        digest.update(b"\x1e" + message.text.encode() + b"\x1f")
-        digest.update("\x1f".join(message.recipients).encode())
-    return Batch(digest.hexdigest()[:16], campaign.type, dict(fields), messages, targeted=targeted)
-
-
-def request_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
-    """The exact body apply sends for ``batch`` (multipart: ``{"form", "files"}``).
-
-    Uploaded files' ``content`` is the whole text; ``streamed_body`` leaves it a
-    ``LazyText`` (for a million-row upload, written or sent chunk by chunk).
-    """
-    body = streamed_body(batch, file_name=file_name)
-    for upload in body.get("files", ()):
-        upload["content"] = str(upload["content"])
-    return body
-
-
-def streamed_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[str, Any]:
-    """``request_body`` with every uploaded file's ``content`` a ``LazyText``."""
-    return spec_of(batch.sending_type).body(batch.fields, batch.messages, file_name)

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from runner.batching import streamed_body
 from runner.markdown import md_fence, md_text
 from runner.models import Batch, CampaignPlan, Sample
-from runner.planner import streamed_body
 from runner.postal import describe_targeting
 from runner.safe_text import inert, mask_phone, one_line
 from runner.schedule import api_time, cancel_deadline, describe

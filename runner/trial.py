@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from runner.api.client import IPPanelClient
+from runner.batching import request_body
 from runner.campaign import load_campaign
 from runner.errors import ConfirmationRefused, InputError
 from runner.models import Batch, Campaign, SendingType
 from runner.phones import InvalidNumber, normalize_phone
-from runner.planner import build_plan, request_body
+from runner.planner import build_plan
 from runner.send_hours import window_of
 from runner.sending_types import spec_of
 

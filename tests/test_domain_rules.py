@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from helpers import NOW
 
+from runner.batching import request_body
 from runner.campaign import load_campaign
 from runner.errors import InvalidCampaign
 from runner.models import CampaignPlan
 from runner.parts import OPT_OUT_SUFFIX, billed, count_parts
-from runner.planner import build_plan, request_body
+from runner.planner import build_plan
 from runner.show import summary, write_text
 
 

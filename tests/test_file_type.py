@@ -19,9 +19,10 @@ from helpers import NOW, Invoke
 
 from runner import uploads
 from runner.api.client import IPPanelClient
+from runner.batching import request_body
 from runner.campaign import load_campaign
 from runner.models import CampaignPlan
-from runner.planner import build_plan, request_body
+from runner.planner import build_plan
 from runner.sandbox import SandboxApp
 
 EXAMPLE = "examples/file/autumn-sale.yaml"

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import NOW
 
+from runner.batching import request_body
 from runner.campaign import load_campaign
 from runner.errors import InvalidCampaign
 from runner.models import CampaignPlan
-from runner.planner import build_plan, request_body
+from runner.planner import build_plan
 
 
 def plan_of(tmp_path: Path, yaml: str, **files: str) -> CampaignPlan:
