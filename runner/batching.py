@@ -18,7 +18,8 @@ from typing import Any
 
 from runner.models import Batch, Campaign, InlineNumber, Message
 from runner.phones import InvalidNumber, normalize_phone
-from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, Groups, spec_of
+from runner.request_layouts import Groups
+from runner.sending_types import API_BATCH_CEILING, FILE_RECIPIENTS_CEILING, spec_of
 
 
 def cut(campaign: Campaign, fields: Mapping[str, Any], groups: Groups) -> list[Batch]:
