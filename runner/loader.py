@@ -64,8 +64,11 @@ class Document:
 
 
 class _TooBig(yaml.composer.ComposerError):
-    """Values nest deeper than ``MAX_DEPTH`` (refused before Python's recursion limit is),
-    or there are more than ``MAX_VALUES`` of them (refused before they take time and memory)."""
+    """Values nest deeper than ``MAX_DEPTH``, or there are more than ``MAX_VALUES`` of them.
+
+    Both are refused before they cost anything: depth before Python's recursion limit is
+    reached, the count before the values take time and memory.
+    """
 
 
 class _Loader(yaml.SafeLoader):

@@ -10,6 +10,9 @@ Keys are sorted and the file ends in a newline, so it diffs well in git.
 It also names the API (base URL) and the account (``user_id``, when the API says)
 it describes: a lockfile of another API or account is refused, never trusted.
 
+An apply or cancel holds the campaign's file lock (``exclusive``, from
+``runner.apply_lock``) while it reads and writes the lockfile.
+
 During apply every state change is first appended to the journal (``runner.journal``),
 and the journal is folded into the lockfile (temp file, fsync, ``os.replace``, fsync
 of the folder) when the run ends, or by the next run after a crash. Rewriting a
@@ -22,24 +25,21 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import json
-import os
-import socket
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from runner import __version__
-from runner.errors import LockfileError, LockHeld
+from runner.apply_lock import exclusive
+from runner.errors import LockfileError
 from runner.files import sweep_temp_files, write_atomic
 from runner.journal import Journal, journal_path, read_journal
 from runner.owner import SANDBOX_API, check_owner
 
-__all__ = ["Journal", "check_owner", "journal_path"]
+__all__ = ["Journal", "check_owner", "exclusive", "journal_path"]
 
 FORMAT = "ippanel-run lockfile"
 FORMAT_VERSION = 2
@@ -289,52 +289,3 @@ def _batches_unless_changed(path: Path, data: dict[str, Any]) -> object:
         return None
     same = all(found.get(k) == v for k, v in data.items() if k not in ("batches", "written_by"))
     return found.get("batches") if same and set(found) == set(data) else None
-
-
-@contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold the campaign's file lock; a second apply fails at once, naming the holder.
-
-    The lock file exists only while an apply runs: its holder removes it before letting
-    go, and a process that locked a file just removed tries again with the new one.
-    """
-    lock_path = path.with_name(f".{path.name}.apply-lock")
-    path.parent.mkdir(parents=True, exist_ok=True)  # a --sandbox run's folder may be new
-    handle = _locked(path, lock_path)
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid {os.getpid()} on {socket.gethostname()} since "
-            f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n"
-        )
-        handle.flush()
-        sweep_temp_files(path, every=True)  # a killed write's temp file, even if we write nothing
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            lock_path.unlink()  # still holding the lock: no one can take this file now
-        handle.close()
-
-
-def _locked(path: Path, lock_path: Path) -> TextIO:
-    """``lock_path`` opened and locked, the very file at that path (not one just removed)."""
-    for _ in range(10):
-        handle = lock_path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise LockHeld(
-                f"{path.name} is being applied by {holder}; wait for it to finish "
-                "(two applies at once could send twice)"
-            ) from err
-        try:
-            if os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
-                return handle
-        except FileNotFoundError:
-            pass
-        handle.close()  # its holder removed it as we locked it: take the new one
-    raise LockHeld(f"{path.name}: its apply lock keeps changing hands; try again")
