@@ -89,9 +89,14 @@ class Crash:
         self.runs.append(child.finish())
 
     def adopted(self) -> int:
-        """Batches a rerun found already committed and adopted: their kill hit mid-POST."""
+        """Batches a rerun found already committed and adopted: their kill hit mid-POST.
+
+        A rerun finds them by reconciling the journal ("ids adopted") or, when the
+        journal's line never made it, in the account's outbox ("adopted: ...").
+        """
         lock = json.loads((self.folder / LOCKFILE).read_text(encoding="utf-8"))
-        return sum("ids adopted" in b["error"] for b in lock["batches"].values())
+        errors = [b["error"] for b in lock["batches"].values()]
+        return sum("ids adopted" in e or e.startswith("adopted:") for e in errors)
 
     def describe(self) -> str:
         codes = [r.code for r in self.runs]
