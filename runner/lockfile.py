@@ -213,8 +213,9 @@ def forget_line(key: str) -> dict[str, Any]:
 def _parse(path: Path, campaign: str) -> Lock:
     # Never "move it away": past the outbox look-up's window everyone would be sent again.
     advice = (
-        f"nothing was sent. Keep the file: it records what already went out. Restore it from "
-        f"git (git checkout -- {path}, or the copy CI committed); if no copy is left, compare "
+        "nothing is sent until it is readable. Keep the file: it records what already went "
+        f"out. Restore it from git (git checkout -- {path}, or the copy CI committed); if no "
+        "copy is left, compare "
         "the account's outbox (IPPanel panel, Reports) with the campaign before sending again"
     )
     try:
@@ -254,7 +255,7 @@ def _refuse_conflict_markers(path: Path, text: str) -> None:
             raise LockfileError(
                 f"{path}:{number}: git merge conflict markers: two branches both recorded sends. "
                 "Resolve the merge keeping the batches of both sides (each is one key under "
-                '"batches"), then run again; nothing was sent'
+                '"batches"), then run again; nothing is sent until then'
             )
 
 

@@ -284,3 +284,13 @@ class CampaignPlan:
     # Everyone got it and no file changed since, so the recipients were not read again:
     # ``stats`` then counts only what the lockfile recorded.
     unchanged: bool = False
+
+    @property
+    def targeted(self) -> int:
+        """Numbers the batches' targeting takes from IPPanel's bank (postal_code)."""
+        return sum(b.targeted for b in self.batches)
+
+    @property
+    def recipients(self) -> int:
+        """Everyone the campaign reaches: the numbers listed plus those targeted."""
+        return self.stats.kept + self.targeted

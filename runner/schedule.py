@@ -116,6 +116,12 @@ def cancel_deadline(send_time: datetime) -> datetime:
     return send_time - MIN_AHEAD
 
 
+def cancel_command(campaign: str, *, sandbox: bool) -> str:
+    """The command that cancels ``campaign`` (as the user types its path); with
+    ``--sandbox`` when its sends went to the built-in sandbox."""
+    return f"ippanel-run cancel {'--sandbox ' if sandbox else ''}{campaign}"
+
+
 def describe(moment: datetime) -> ScheduleView:
     """How to show ``moment`` (aware) in plans and reports."""
     tehran = moment.astimezone(tz(TEHRAN))

@@ -19,7 +19,7 @@ from runner.markdown import md_fence, md_text
 from runner.models import Batch, CampaignPlan, Sample
 from runner.postal import describe_targeting
 from runner.safe_text import inert, mask_phone, one_line
-from runner.schedule import api_time, cancel_deadline, describe
+from runner.schedule import api_time, cancel_command, cancel_deadline, describe
 from runner.send_hours import describe_window
 from runner.sending_types import spec_of
 from runner.uploads import LazyText
@@ -41,13 +41,12 @@ def summary(plan: CampaignPlan) -> dict[str, Any]:
     """The numbers a reviewer needs, as plain data (also the JSON ``summary``)."""
     c, s = plan.campaign, plan.stats
     to_send = [b for b in plan.batches if b.action == "send"]
-    targeted = sum(b.targeted for b in plan.batches)
     return {
         "type": c.type,
         "sender": c.sender,
         "send_time": api_time(plan.send_time) if plan.send_time else None,
-        "recipients": s.kept + targeted,
-        "targeted": targeted,
+        "recipients": plan.recipients,
+        "targeted": plan.targeted,
         # Not read again when nothing changed since everyone got it: unknown, not zero.
         "read": None if plan.unchanged else s.read,
         "duplicates": None if plan.unchanged else s.duplicates,
@@ -148,7 +147,8 @@ def _facts(plan: CampaignPlan, s: dict[str, Any]) -> Iterable[tuple[str, str]]:
         deadline = describe(cancel_deadline(plan.send_time)).short
         yield (
             "cancel",
-            f"possible until {deadline}, 5 minutes before: ippanel-run cancel {shown_path(c.path)}",
+            f"possible until {deadline}, 5 minutes before: "
+            + cancel_command(shown_path(c.path), sandbox=c.sandbox is not None),
         )
     yield "recipients", _recipients(s)
     if c.targeting:

@@ -218,7 +218,7 @@ def _left_to_send(campaign: Campaign, lock: Lock, now: datetime) -> tuple[int, i
     except InputError as err:
         return 0, sent or None, "cannot plan: " + _first_problem(err)
     left = sum(b.recipient_count for b in plan.batches if b.action == "send")
-    return left, plan.stats.kept, ""
+    return left, plan.recipients, ""
 
 
 def _send_time(campaign: Campaign, report: ReportFacts | None) -> datetime | None:

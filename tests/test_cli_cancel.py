@@ -66,7 +66,7 @@ def test_apply_says_when_a_scheduled_send_goes_out_and_how_to_cancel(
     ) in result.stdout
     assert (
         "yalda-1405: it can be cancelled until 1405-09-30 17:55 Tehran (2026-12-21), 5 minutes "
-        "before, with: ippanel-run cancel campaigns/yalda-1405.yaml"
+        "before, with: ippanel-run cancel --sandbox campaigns/yalda-1405.yaml"
     ) in result.stdout
 
 
@@ -79,7 +79,10 @@ def test_cancel_stops_the_send_and_a_fixed_campaign_goes_out_again(
 
     assert result.exit_code == 0, result.output
     assert "cancelled; it was to go out at 1405-09-30 18:00 Tehran (2026-12-21)" in result.stdout
-    assert "cancelled 1 batch(es), 4 recipient(s)" in result.stdout
+    assert (
+        "cancelled 1 batch(es), 4 recipient(s); fix the campaign and apply it again to send to "
+        "them: ippanel-run --sandbox campaigns/yalda-1405.yaml"
+    ) in result.stdout
     assert states(in_repo, clock, ids) == [7, 7, 7, 7]
     (record,) = lockfile(in_repo).values()
     assert record["state"] == "cancelled" and record["outbox_ids"] == ids
@@ -159,7 +162,10 @@ def test_dry_run_looks_up_but_cancels_nothing(
         "would be cancelled: it goes out at 1405-09-30 18:00 Tehran (2026-12-21), cancellable "
         "until 1405-09-30 17:55 Tehran (2026-12-21)"
     ) in result.stdout
-    assert "would cancel 1 batch(es), 4 recipient(s); nothing was changed" in result.stdout
+    assert (
+        "would cancel 1 batch(es), 4 recipient(s); nothing was changed; to cancel: "
+        "ippanel-run cancel --sandbox campaigns/yalda-1405.yaml"
+    ) in result.stdout
     assert states(in_repo, clock, ids) == [1, 1, 1, 1]
     assert (in_repo / LOCK).read_bytes() == before
 

@@ -39,17 +39,26 @@ def test_debug_shows_the_traceback_of_a_bug(
     assert "Traceback (most recent call last)" in result.stderr
 
 
-def test_a_full_disk_exits_1_naming_the_file_and_what_to_do(
-    invoke: Invoke, workdir: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.ENOSPC, "No space left on device"),
+        (errno.EROFS, "Read-only file system"),
+        (errno.EACCES, "Permission denied"),
+    ],
+    ids=["full disk", "read-only file system", "read-only folder"],
+)
+def test_a_full_disk_or_read_only_folder_exits_1_naming_the_file_and_what_to_do(
+    invoke: Invoke, workdir: Path, monkeypatch: pytest.MonkeyPatch, code: int, reason: str
 ) -> None:
-    def disk_full(path: Path, text: str, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def refused(path: Path, text: str, **kwargs: object) -> None:
+        raise (PermissionError if code == errno.EACCES else OSError)(code, reason, str(path))
 
-    monkeypatch.setattr(runner.lockfile, "write_atomic", disk_full)
+    monkeypatch.setattr(runner.lockfile, "write_atomic", refused)
     result = invoke("--sandbox", "--yes", "examples/webservice/maintenance-notice.yaml")
     assert result.exit_code == 1
     lockfile = ".ippanel-sandbox/lockfiles/examples/webservice/maintenance-notice.lock.json"
-    assert f"{lockfile}: No space left on device; check that the folder exists" in result.stderr
+    assert f"{lockfile}: {reason}; check that the folder exists" in result.stderr
     assert "Traceback" not in result.output
     # The journal keeps the outbox ids the lockfile could not take.
     assert Path(lockfile + ".journal").read_text(encoding="utf-8").count('"sent"') == 1

@@ -166,3 +166,19 @@ def test_status_of_a_missing_folder_is_a_usage_error(invoke: Invoke, tmp_path: P
 
 def test_status_help_has_examples(invoke: Invoke) -> None:
     assert "Examples:\n    ippanel-run status\n" in invoke("status", "--help").stdout
+
+
+def test_a_postal_code_campaign_counts_the_numbers_it_targets(
+    invoke: Invoke, in_repo: Path
+) -> None:
+    """Status counts recipients as the plan does: the bank's numbers plus those listed."""
+    example = next((in_repo / "examples" / "postal_code").glob("*.yaml"))
+    (in_repo / "campaigns" / example.name).write_bytes(example.read_bytes())
+    plan = invoke("plan", "--format", "json", f"campaigns/{example.name}")
+    summary = json.loads(plan.stdout)["campaigns"][0]["summary"]
+    assert summary["targeted"] > 0
+
+    row = next(r for r in by_name(invoke).values() if r["file"] == f"campaigns/{example.name}")
+
+    assert row["recipients"] == summary["recipients"]
+    assert row["state"] == "not sent"

@@ -414,6 +414,27 @@ def test_a_lockfile_of_another_api_is_refused_and_nothing_is_sent(world: World) 
     assert json.loads(lock.read_text())["api"] == "http://127.0.0.1:8585/v1"  # kept as it was
 
 
+def test_a_lockfile_of_another_account_is_refused_and_nothing_is_sent(world: World) -> None:
+    write_campaign(world.folder, 10)
+    assert world.run("--yes", "many.yaml").exit_code == 0
+    lock = world.folder / "many.lock.json"
+    data = json.loads(lock.read_text())
+    mine = data["account"]
+    assert mine  # the sandbox's check_token names the account
+    data["account"] = "424242"
+    lock.write_text(json.dumps(data))
+    write_campaign(world.folder, 20)  # ten more recipients: a batch to send
+    sends = world.sends
+    result = world.run("--yes", "many.yaml")
+    assert result.exit_code == 2
+    assert (
+        f"many.lock.json records sends from IPPanel account 424242, but this run's API key "
+        f"or login belongs to account {mine}. Nothing was sent."
+    ) in result.stderr
+    assert world.sends == sends
+    assert json.loads(lock.read_text())["account"] == "424242"  # kept as it was
+
+
 def test_a_sandbox_run_never_makes_a_real_apply_skip(world: World, tmp_path: Path) -> None:
     write_campaign(world.folder, 30)
     sandbox = world.run("--sandbox", "--yes", "many.yaml")
@@ -459,7 +480,14 @@ def test_a_damaged_journal_stops_the_run_and_is_kept(world: World) -> None:
     assert world.committed() == Counter()
 
 
-def test_sigterm_mid_send_writes_the_lockfile_and_exits_143(world: World) -> None:
+@pytest.mark.parametrize(
+    ("stop", "code"),
+    [(signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGTERM: CI cancels the job", "SIGHUP: the terminal closes"],
+)
+def test_sigterm_or_sighup_mid_send_writes_the_lockfile_and_exits_128_plus_it(
+    world: World, stop: signal.Signals, code: int
+) -> None:
     write_campaign(world.folder, 200)
 
     def terminated(
@@ -467,14 +495,14 @@ def test_sigterm_mid_send_writes_the_lockfile_and_exits_143(world: World) -> Non
     ) -> httpx.Response:
         response = forward(request)
         if request.url.path.endswith("/api/send") and world.sends == 5:
-            os.kill(os.getpid(), signal.SIGTERM)  # CI cancels the job
+            os.kill(os.getpid(), stop)
         return response
 
     world.wrap = terminated
     result = world.run("--yes", "--concurrency", "2", "many.yaml")
-    assert result.exit_code == 143, result.output
-    assert "SIGTERM: stopping; no new batch starts" in result.stderr
-    assert "stopped by SIGTERM" in result.stderr and "batch(es) not sent" in result.stderr
+    assert result.exit_code == code, result.output
+    assert f"{stop.name}: stopping; no new batch starts" in result.stderr
+    assert f"stopped by {stop.name}" in result.stderr and "batch(es) not sent" in result.stderr
     assert not (world.folder / "many.lock.json.journal").exists()
     assert world.recorded_ids() == world.outbox_ids()  # every committed id, folded in
     assert len(world.outbox_ids()) < 20

@@ -61,6 +61,13 @@ def test_options_are_described_and_choices_in_one_order() -> None:
     assert "KEY is the batch's key: apply names it when it stops" in resolve
 
 
+def test_validate_never_offers_to_send() -> None:
+    validate = " ".join(help_of("validate").split())
+    assert "Send" not in validate
+    described = "--allow-over-limit Report a campaign over its limits (max_recipients) as valid"
+    assert described in validate
+
+
 def test_every_option_has_a_description() -> None:
     undescribed = [
         f"{name} {param.opts[0]}"

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers import NOW, REPO, Invoke, check_golden
+from helpers import NOW, REPO, Invoke, check_golden, copy_checkout
 from report_screenshot import sample
 
 from runner.api.client import in_process_transport
@@ -88,11 +88,13 @@ def test_api_answers_with_terminal_escapes_are_shown_inert(tmp_path: Path) -> No
             return httpx.Response(422, json={"data": None, "meta": meta})
         return through.handle_request(request)
 
-    shutil.copytree(REPO / "examples" / "webservice", tmp_path / "webservice")
+    copy_checkout(tmp_path)  # as committed: no lockfile a user's run left beside the example
     env = {"IPPANEL_API_KEY": DEMO_API_KEY, "IPPANEL_BASE_URL": IN_PROCESS_BASE_URL}
     app = AppContext(now=lambda: NOW, env=env, transport=httpx.MockTransport(answer))
     result = CliRunner().invoke(
-        cli, ["--yes", str(tmp_path / "webservice" / "maintenance-notice.yaml")], obj=app
+        cli,
+        ["--yes", str(tmp_path / "examples" / "webservice" / "maintenance-notice.yaml")],
+        obj=app,
     )
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output

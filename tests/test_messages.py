@@ -118,7 +118,7 @@ def test_a_lockfile_with_merge_conflict_markers_says_how_to_merge_it(
         ".ippanel-sandbox/lockfiles/examples/webservice/maintenance-notice.lock.json:4:1: "
         "git merge conflict markers: two "
         "branches both recorded sends. Resolve the merge keeping the batches of both sides (each "
-        'is one key under "batches"), then run again; nothing was sent'
+        'is one key under "batches"), then run again; nothing is sent until then'
     )
 
 
@@ -134,7 +134,8 @@ def test_a_damaged_lockfile_gets_advice_that_cannot_lead_to_a_double_send(
         "examples/webservice/maintenance-notice.lock.json: not readable JSON ("
     )
     assert message.endswith(
-        "nothing was sent. Keep the file: it records what already went out. Restore it from "
+        "nothing is sent until it is readable. Keep the file: it records what already went out. "
+        "Restore it from "
         "git (git checkout -- examples/webservice/maintenance-notice.lock.json, or the copy CI "
         "committed); if no copy is left, compare the account's outbox (IPPanel panel, Reports) "
         "with the campaign before sending again"

@@ -163,10 +163,10 @@ def test_report_of_a_scheduled_campaign_tells_how_to_cancel_it(
     ) in result.stdout
     assert (
         "it can be cancelled until 1405-09-30 17:55 Tehran (2026-12-21), 5 minutes before: "
-        "ippanel-run cancel campaigns/yalda-1405.yaml"
+        "ippanel-run cancel --sandbox campaigns/yalda-1405.yaml"
     ) in result.stdout
     html = (in_repo / ".ippanel-sandbox/lockfiles/campaigns/yalda-1405.report.html").read_text(
         encoding="utf-8"
     )
     assert "<th>Scheduled for</th>" in html
-    assert "<code>ippanel-run cancel campaigns/yalda-1405.yaml</code>" in html
+    assert "<code>ippanel-run cancel --sandbox campaigns/yalda-1405.yaml</code>" in html

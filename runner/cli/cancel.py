@@ -23,7 +23,7 @@ from runner.cli.base import (
 )
 from runner.errors import InputError
 from runner.safe_text import one_line
-from runner.schedule import describe
+from runner.schedule import cancel_command, describe
 from runner.show import shown_path
 
 SHOWN_OUTBOXES = 5
@@ -142,6 +142,8 @@ def _trouble_line(head: str, batch: BatchOutcome, *, dry_run: bool) -> str:
 
 def _summary(result: CancelResult) -> str:
     path = shown_path(result.campaign.path)
+    sandbox = result.campaign.sandbox is not None
+    again = cancel_command(path, sandbox=sandbox)
     if not result.batches and not result.unresolved:
         return "nothing to cancel: no batch of this campaign is waiting to go out"
     done = [b for b in result.batches if b.outcome in SETTLED and b.outcome != "already cancelled"]
@@ -152,13 +154,14 @@ def _summary(result: CancelResult) -> str:
             f"would cancel {len(done)} batch(es), {recipients:,} recipient(s); nothing was changed"
         )
         if done:
-            text += f"; to cancel: ippanel-run cancel {path}"
+            text += f"; to cancel: {again}"
     else:
         text = f"cancelled {len(done)} batch(es), {recipients:,} recipient(s)"
         if done:
-            text += f"; fix the campaign and apply it again to send to them: ippanel-run {path}"
+            apply = f"ippanel-run {'--sandbox ' if sandbox else ''}{path}"
+            text += f"; fix the campaign and apply it again to send to them: {apply}"
     if any(b.outcome == "unknown" for b in left):
-        text += f". Not settled: run `ippanel-run cancel {path}` again"
+        text += f". Not settled: run `{again}` again"
     elif left:
         text += f". {len(left)} batch(es) could not be cancelled (see above)"
     return text

@@ -14,7 +14,7 @@ from typing import TextIO
 from runner.apply import ApplyOutcome
 from runner.pricing import Estimate
 from runner.safe_text import one_line
-from runner.schedule import cancel_deadline, describe
+from runner.schedule import cancel_command, cancel_deadline, describe
 from runner.show import shown_path
 from runner.stopping import signal_name
 
@@ -62,10 +62,11 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
     send_time = outcome.plan.send_time
     if sent and send_time is not None:
         deadline = describe(cancel_deadline(send_time)).short
+        shown = shown_path(outcome.plan.campaign.path)
         lines.append(f"{name}: scheduled: goes out at {describe(send_time).line}")
         lines.append(
             f"{name}: it can be cancelled until {deadline}, 5 minutes before, with: "
-            f"ippanel-run cancel {shown_path(outcome.plan.campaign.path)}"
+            + cancel_command(shown, sandbox=outcome.plan.campaign.sandbox is not None)
         )
     for record in outcome.adopted:
         lines.append(

@@ -40,7 +40,12 @@ CHANGES_PENDING = 4
 @cli.command()
 @paths_argument
 @skip_invalid_option
-@allow_over_limit_option
+@click.option(
+    "--allow-over-limit",
+    is_flag=True,
+    help="Report a campaign over its limits (max_recipients) as valid, as apply "
+    "--allow-over-limit would send it.",
+)
 @debug_option
 @click.pass_context
 def validate(

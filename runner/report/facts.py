@@ -17,7 +17,7 @@ from typing import Any
 from runner.operators import OPERATORS, operator_of
 from runner.report.model import Counts, Report
 from runner.report.words import OPERATOR_NAMES, iso_utc
-from runner.schedule import ScheduleView, cancel_deadline, describe
+from runner.schedule import ScheduleView, cancel_command, cancel_deadline, describe
 from runner.show import shown_path
 
 # A last operator row holds the recipients of outboxes without a report yet.
@@ -77,7 +77,7 @@ def campaign_facts(report: Report) -> Facts:
         sent_at=sent_at,
         scheduled=bool(waiting) and sent_at is not None and sent_at > report.generated_at,
         final=bool(outboxes) and not waiting,
-        cancel_command=f"ippanel-run cancel {_campaign_path(report)}",
+        cancel_command=cancel_command(_campaign_path(report), sandbox=report.sandbox),
         cost=float(totals["cost"]),
         delivered=int(totals["delivered"]),
     )

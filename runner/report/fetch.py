@@ -162,6 +162,7 @@ class Fetcher:
             batches=batches,
             operators=_operators(o for b in batches for o in b.outboxes),
             recipients=recipients,
+            sandbox=campaign.sandbox is not None,
         )
 
     def _recipients_of(self, outbox_id: int) -> tuple[RecipientResult, ...]:

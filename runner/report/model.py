@@ -237,6 +237,7 @@ class Report:
     batches: tuple[BatchResult, ...]
     operators: tuple[OperatorRow, ...]
     recipients: tuple[RecipientResult, ...]
+    sandbox: bool = False  # its sends went to the built-in sandbox (``--sandbox``)
 
     @property
     def campaign_file(self) -> str:
