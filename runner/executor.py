@@ -3,7 +3,7 @@
 For each batch the plan says to send: journal it as ``sending`` (on disk) → POST →
 journal what became of it (``runner.attempt``). The ``Sender`` writes the
 ``sending`` lines of the next round of batches ahead (one fsync for the round) and
-queues them; a few daemon threads (``_Lanes``) each take the next one and send it,
+queues them; a few daemon threads (``runner.lanes``) each take the next one and send it,
 straight on from their last, so no request waits for a hand-off or for the disk:
 
 - At most ``concurrency`` batches are in flight (the lanes' gate). A 429 (the API's
@@ -20,29 +20,24 @@ straight on from their last, so no request waits for a hand-off or for the disk:
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from runner.attempt import Attempt
 from runner.errors import Violation
+from runner.lanes import POLL_SECONDS, Gate, Item, Job, Lanes
 from runner.lockfile import BatchRecord, Journal, Lock
-from runner.models import Batch, CampaignPlan
+from runner.models import CampaignPlan
 from runner.outbox import Outbox
 from runner.send_seams import Finished, Progress, SendSeams, SendSettings
 from runner.stopping import GRACE_SECONDS, pause, signal_name
 
 __all__ = ["Progress", "SendOutcome", "SendSeams", "SendSettings", "Sender"]
 
-POLL_SECONDS = 0.25
 RETRY_ROUNDS = 3  # rounds of re-sending rate-limited batches before leaving them unknown
 DEFAULT_RETRY_AFTER = 2.0  # a 429 without Retry-After
-
-Item = tuple[int, Batch]
-Job = tuple[Item, BatchRecord | None]  # a batch, and its ``sending`` line written ahead
 
 
 @dataclass
@@ -74,7 +69,7 @@ class Sender:
         self.attempt = Attempt(plan, lock, journal, seams, settings, outbox)
         self.outcome = SendOutcome()
         self._guard = threading.Lock()
-        self._gate = _Gate(settings.concurrency)
+        self._gate = Gate(settings.concurrency)
         self._streak = 0
         self._errors = 0
         self._throttled: list[Item] = []
@@ -84,7 +79,7 @@ class Sender:
         """Send every ``send`` batch of the plan; return what became of them."""
         numbered = enumerate(self.attempt.plan.batches, start=1)
         todo: deque[Item] = deque((n, b) for n, b in numbered if b.action == "send")
-        lanes = _Lanes(self.settings.concurrency, self._gate, self._start)
+        lanes = Lanes(self.settings.concurrency, self._gate, self._start)
         try:
             for _ in range(RETRY_ROUNDS + 1):
                 self._pump(todo, lanes)
@@ -136,7 +131,7 @@ class Sender:
                 if done.fatal:
                     self.outcome.stop_reason = done.fatal
 
-    def _pump(self, todo: deque[Item], lanes: _Lanes) -> None:
+    def _pump(self, todo: deque[Item], lanes: Lanes) -> None:
         outstanding = 0  # queued on the lanes or in flight
         while todo or outstanding:
             if self.seams.stop.requested:
@@ -152,7 +147,7 @@ class Sender:
                 self._take(done)
             outstanding -= self._past_deadline(lanes)
 
-    def _past_deadline(self, lanes: _Lanes) -> int:
+    def _past_deadline(self, lanes: Lanes) -> int:
         """Give up on sends past the client's deadline (a server dribbling its answer):
         ``unknown``, counted as errors; their lanes are replaced. How many there were."""
         given_up = 0
@@ -167,7 +162,7 @@ class Sender:
             self._take(Finished(number, batch, record))
         return given_up
 
-    def _queue_round(self, todo: deque[Item], lanes: _Lanes, outstanding: int) -> int:
+    def _queue_round(self, todo: deque[Item], lanes: Lanes, outstanding: int) -> int:
         """Write the ``sending`` lines of the next round, one fsync for all, and queue them.
 
         So a POST never waits for the disk: its line was on disk before its turn came.
@@ -209,7 +204,7 @@ class Sender:
         pause(wait, self.seams.sleep, self.seams.stop)
         self._gate.open(limit)
 
-    def _wind_down(self, lanes: _Lanes, outstanding: int) -> None:
+    def _wind_down(self, lanes: Lanes, outstanding: int) -> None:
         """After a stop request: let sends in flight finish for a while, then record the rest."""
         give_up = time.monotonic() + GRACE_SECONDS
         while outstanding and not self.seams.stop.hurried and time.monotonic() < give_up:
@@ -230,128 +225,3 @@ class Sender:
             if record is not None:
                 self._latest[record.key] = record
         self.outcome.stopped_by = self.seams.stop.signum
-
-
-class _Gate:
-    """At most ``limit`` sends at once; ``hold`` stops new ones until ``open``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._active = 0
-        self._held = False
-        self._cond = threading.Condition()
-
-    def enter(self) -> None:
-        with self._cond:
-            while self._held or self._active >= self.limit:
-                self._cond.wait(POLL_SECONDS)
-            self._active += 1
-
-    def leave(self) -> None:
-        with self._cond:
-            self._active -= 1
-            self._cond.notify()
-
-    def hold(self) -> None:
-        with self._cond:
-            self._held = True
-
-    def open(self, limit: int) -> None:
-        with self._cond:
-            self.limit, self._held = limit, False
-            self._cond.notify_all()
-
-    def widen(self) -> None:
-        with self._cond:
-            self.limit += 1
-            self._cond.notify()
-
-
-class _Lanes:
-    """Daemon threads that each take the next queued batch and send it, through the gate.
-
-    A lane goes straight on from one send to the next: handing every request through
-    the sender would cost a thread switch a request. A stop abandons the lanes, so a
-    send stuck on a slow server never holds up the exit.
-    """
-
-    def __init__(self, count: int, gate: _Gate, start: Callable[[Job], Finished]) -> None:
-        self._gate = gate
-        self._start = start
-        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self._results: queue.SimpleQueue[Finished | BaseException] = queue.SimpleQueue()
-        self._busy: dict[int, Batch] = {}
-        self._abandoned: set[int] = set()
-        self._guard = threading.Lock()
-        self._count = 0
-        for _ in range(count):
-            self._add_lane()
-
-    def _add_lane(self) -> None:
-        self._count += 1
-        name = f"ippanel-send-{self._count}"
-        threading.Thread(target=self._lane, name=name, daemon=True).start()
-
-    def submit(self, job: Job) -> None:
-        self._jobs.put(job)
-
-    def next(self, timeout: float) -> Finished | None:
-        """The next finished batch, or None after ``timeout`` seconds; a bug is re-raised."""
-        try:
-            done = self._results.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if isinstance(done, BaseException):
-            raise done
-        return done
-
-    def drain(self) -> list[Item]:
-        """Take back the batches still queued (none of them started)."""
-        taken: list[Item] = []
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return taken
-            if job is not None:
-                taken.append(job[0])
-
-    def abandon(self, number: int) -> Batch | None:
-        """Stop waiting for batch ``number``'s send; a new lane takes its place. None if
-        it is not being sent (it just ended)."""
-        with self._guard:
-            batch = self._busy.pop(number, None)
-            if batch is None:
-                return None
-            self._abandoned.add(number)
-            self._add_lane()
-        self._gate.leave()
-        return batch
-
-    def active(self) -> list[Batch]:
-        """The batches being sent right now."""
-        with self._guard:
-            return list(self._busy.values())
-
-    def close(self) -> None:
-        for _ in range(self._count):
-            self._jobs.put(None)
-
-    def _lane(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            self._gate.enter()
-            number = job[0][0]
-            with self._guard:
-                self._busy[number] = job[0][1]
-            done: Finished | BaseException
-            try:
-                done = self._start(job)
-            except BaseException as err:  # a bug: the sender re-raises it
-                done = err
-            with self._guard:
-                if number in self._abandoned:  # the sender gave up on it: it moved on
-                    self._abandoned.discard(number)
-                    return
-                del self._busy[number]
-            self._gate.leave()
-            self._results.put(done)
