@@ -13,11 +13,11 @@ from runner.cli.base import (
     api_url_option,
     app_of,
     cli,
-    debug_option,
     endpoint,
     open_client,
     sandbox_option,
 )
+from runner.cli.options import debug_option
 from runner.safe_text import one_line
 
 

@@ -15,7 +15,8 @@ import click
 
 from runner.api.client import IPPanelClient
 from runner.apply import ApplyOptions
-from runner.cli.base import AppContext, command_line, print_plans, sandbox_state
+from runner.cli.base import AppContext, command_line
+from runner.cli.campaigns import print_plans, sandbox_state
 from runner.cli.console import estimate_lines, fancy
 from runner.cli.progress import ProgressDisplay
 from runner.errors import ApiError, ConfirmationRefused, TransportError

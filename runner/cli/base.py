@@ -1,29 +1,27 @@
-"""The command line's shared parts: the group, the I/O seams, options, errors → exit codes.
+"""The command line's shared parts: the group, the I/O seams, errors → exit codes.
 
 ``runner.cli`` is the only package that imports click. Options become plain
 arguments to the pipeline; errors become exit codes in exactly one place
 (``exit_code_for``): 0 done, 1 API/network/disk failure, 2 invalid input, 3 a bug.
-``--debug`` shows tracebacks.
+``--debug`` shows tracebacks. The shared options are in ``runner.cli.options``,
+finding and planning the campaigns given in ``runner.cli.campaigns``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shlex
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from runner import __version__, lockfile
-from runner.campaign import load_campaign
+from runner import __version__
 from runner.cli.connect import (
     SANDBOX_API_ENV,
     SANDBOX_APIS,
@@ -34,49 +32,29 @@ from runner.cli.connect import (
     sandbox_option,
 )
 from runner.cli.group import Cli
-from runner.diff import diff
-from runner.durations import parse_duration
-from runner.errors import InputError, InvalidCampaign, RunnerError, Violation
-from runner.limits import recipient_problems
-from runner.loader import MAX_BYTES
-from runner.models import Campaign, CampaignPlan
-from runner.paths import is_regular_inside, repository_root
+from runner.errors import InvalidCampaign, RunnerError
 from runner.safe_text import inert, one_line
-from runner.show import write_json, write_markdown, write_text
 
 # Every command module imports its shared parts from here, the API connection's too.
 __all__ = [
-    "DURATION",
     "SANDBOX_APIS",
     "SANDBOX_API_ENV",
     "SANDBOX_STATE",
     "AppContext",
-    "allow_over_limit_option",
     "api_url_option",
     "app_of",
-    "campaign_files",
-    "campaign_for",
     "cli",
     "command_line",
-    "debug_option",
     "each_campaign",
     "endpoint",
     "exit_code_for",
-    "format_option",
     "open_client",
-    "paths_argument",
-    "plan_all",
     "print_error",
-    "print_plans",
     "sandbox_option",
-    "sandbox_state",
-    "skip_invalid_option",
-    "timeout_option",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
-FORMATS = {"text": write_text, "json": write_json, "markdown": write_markdown}
 
 
 def _utc_now() -> datetime:
@@ -189,47 +167,6 @@ def app_of(ctx: click.Context) -> AppContext:
     return app
 
 
-def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    if value:
-        app_of(ctx).debug = True
-    return value
-
-
-debug_option = click.option(
-    "--debug",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_set_debug,
-    help="Show tracebacks for errors.",
-)
-allow_over_limit_option = click.option(
-    "--allow-over-limit",
-    is_flag=True,
-    help="Send (or plan) even over the campaign's limits or the account's credit.",
-)
-skip_invalid_option = click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Leave out invalid phone numbers with a warning instead of stopping.",
-)
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    default="text",
-    show_default=True,
-    help="How to print the plan: text for people, json for programs, markdown for pull requests.",
-)
-paths_argument = click.argument(
-    "paths",
-    nargs=-1,
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    metavar="CAMPAIGN...",
-)
-
-
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ippanel-run")
 @click.pass_context
@@ -255,134 +192,6 @@ def cli(ctx: click.Context) -> None:
       ippanel-run plan --format markdown campaigns/yalda-1405.yaml
     """
     app_of(ctx)
-
-
-def campaign_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders expanded to the campaign YAML files inside them, sorted.
-
-    In a folder, only regular files that resolve inside its repository are taken: a
-    symlink to ``/dev/zero`` or out of the repository is not a campaign.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            root = repository_root(path / "campaign.yaml")
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.suffix in (".yaml", ".yml")
-                and is_regular_inside(p, root)
-                and _looks_like_campaign(p)
-            )
-        else:
-            found.append(path)
-    return found
-
-
-def _looks_like_campaign(path: Path) -> bool:
-    # Folders also hold CI workflows and pre-commit configs: a campaign has `version:` at the top.
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(MAX_BYTES)
-    except OSError:
-        return False
-    return head.startswith(b"version:") or b"\nversion:" in head
-
-
-def plan_all(
-    app: AppContext,
-    paths: Sequence[Path],
-    *,
-    skip_invalid: bool,
-    allow_over_limit: bool = False,
-    sandbox: bool = False,
-) -> tuple[list[CampaignPlan], list[Violation]]:
-    """Plan every campaign; collect every problem of every file instead of stopping at one.
-
-    A plan over its campaign's ``limits.max_recipients`` is a problem too (apply would
-    refuse it), unless ``allow_over_limit``. With ``sandbox``, against the sandbox's
-    lockfiles (``campaign_for``).
-    """
-    plans: list[CampaignPlan] = []
-    problems: list[Violation] = []
-    now = app.now()
-    for path in campaign_files(paths):
-        try:
-            campaign = campaign_for(path, sandbox=sandbox)
-            lock = lockfile.load(campaign.lockfile_path, campaign.name)
-            plan = diff(campaign, lock, now=now, skip_invalid=skip_invalid)
-            over = [] if allow_over_limit else recipient_problems(plan)
-            if over:
-                raise InvalidCampaign(over)
-            plans.append(plan)
-        except InvalidCampaign as err:
-            problems.extend(err.violations)
-        except InputError as err:
-            problems.append(_located(path, str(err)))
-    for plan in plans:
-        for skipped in plan.stats.invalid:
-            click.echo(one_line(f"warning: skipped {skipped}"), err=True)
-    return plans, problems
-
-
-def _located(path: Path, text: str) -> Violation:
-    """An input error as a violation: at the file (and line) it names, else at ``path``."""
-    head, sep, rest = text.partition(": ")
-    file, _, line = head.partition(":")
-    if sep and file.endswith(_FILES) and (not line or line.isdigit()):
-        number = int(line) if line else 0
-        return Violation(file, number, 1 if number else 0, rest)
-    file, _, rest = text.partition(" is ")  # "x.lock.json is damaged: …"
-    if rest and " " not in file and file.endswith(_FILES):
-        return Violation(file, 0, 0, rest)
-    return Violation(str(path), 0, 0, text)
-
-
-_FILES = (".yaml", ".yml", ".json")
-
-
-def print_plans(plans: Sequence[CampaignPlan], fmt: str, out: TextIO) -> None:
-    FORMATS[fmt](plans, out)
-
-
-def sandbox_state(sandbox: bool) -> Path | None:
-    """Where a ``--sandbox`` run keeps its lockfiles, reports and replies (None: beside)."""
-    return SANDBOX_STATE if sandbox else None
-
-
-def campaign_for(path: Path, *, sandbox: bool) -> Campaign:
-    """The campaign file; for ``--sandbox``, with its lockfile and reports in the sandbox.
-
-    A sandbox run never writes where a real apply reads: ``.ippanel-sandbox/lockfiles/``
-    mirrors the campaign's path (``Campaign.state_stem``).
-    """
-    campaign = load_campaign(path)
-    return dataclasses.replace(campaign, sandbox=SANDBOX_STATE) if sandbox else campaign
-
-
-class Duration(click.ParamType):  # type: ignore[type-arg]
-    """``30m``, ``24h``, ``3d`` → seconds."""
-
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as err:
-            self.fail(str(err), param, ctx)
-
-
-DURATION = Duration()
-timeout_option = click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 600),
-    default=30.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for the API to answer; no request takes longer than twice this.",
-)
 
 
 def command_line() -> str:

@@ -15,12 +15,12 @@ from runner.cli.base import (
     app_of,
     cli,
     command_line,
-    debug_option,
     each_campaign,
     open_client,
     sandbox_option,
-    sandbox_state,
 )
+from runner.cli.campaigns import sandbox_state
+from runner.cli.options import debug_option
 from runner.errors import InputError
 from runner.safe_text import one_line
 from runner.schedule import cancel_command, describe

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from runner.cli.base import cli, debug_option
+from runner.cli.base import cli
+from runner.cli.options import debug_option
 from runner.scaffold import new_campaign
 from runner.sending_types import SENDING_TYPES
 from runner.show import shown_path

@@ -9,22 +9,16 @@ from pathlib import Path
 import click
 
 from runner.api.client import IPPanelClient
-from runner.cli.base import (
+from runner.cli.base import api_url_option, app_of, cli, open_client, sandbox_option
+from runner.cli.campaigns import campaign_files, plan_all, print_plans
+from runner.cli.console import estimate_lines
+from runner.cli.options import (
     allow_over_limit_option,
-    api_url_option,
-    app_of,
-    campaign_files,
-    cli,
     debug_option,
     format_option,
-    open_client,
     paths_argument,
-    plan_all,
-    print_plans,
-    sandbox_option,
     skip_invalid_option,
 )
-from runner.cli.console import estimate_lines
 from runner.errors import InputError, InvalidCampaign, Violation
 from runner.models import CampaignPlan
 from runner.preflight import AccountCheck

@@ -7,15 +7,9 @@ from pathlib import Path
 import click
 
 from runner import lockfile
-from runner.cli.base import (
-    api_url_option,
-    app_of,
-    campaign_for,
-    cli,
-    debug_option,
-    open_client,
-    sandbox_option,
-)
+from runner.cli.base import api_url_option, app_of, cli, open_client, sandbox_option
+from runner.cli.campaigns import campaign_for
+from runner.cli.options import debug_option
 from runner.files import write_atomic
 from runner.replies import (
     Replies,

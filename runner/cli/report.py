@@ -14,16 +14,14 @@ from runner.cli.base import (
     AppContext,
     api_url_option,
     app_of,
-    campaign_files,
-    campaign_for,
     cli,
-    debug_option,
     each_campaign,
     open_client,
-    paths_argument,
     sandbox_option,
 )
+from runner.cli.campaigns import campaign_files, campaign_for
 from runner.cli.console import fancy
+from runner.cli.options import debug_option, paths_argument
 from runner.cli.progress import CountDisplay
 from runner.errors import InputError
 from runner.safe_text import one_line

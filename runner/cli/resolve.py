@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from runner import lockfile
-from runner.cli.base import campaign_for, cli, command_line, debug_option
+from runner.cli.base import cli, command_line
+from runner.cli.campaigns import campaign_for
+from runner.cli.options import debug_option
 from runner.errors import InputError
 
 

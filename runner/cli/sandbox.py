@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from runner.cli.base import SANDBOX_API_ENV, SANDBOX_APIS, cli, debug_option
+from runner.cli.base import SANDBOX_API_ENV, SANDBOX_APIS, cli
+from runner.cli.options import debug_option
 
 
 @cli.command()

@@ -13,22 +13,24 @@ from runner.api.client import IPPanelClient
 from runner.apply import ApplyOutcome, ApplySeams, apply_campaign
 from runner.cli.apply_parts import ApplyCommand, Screen, account_of, send_seams, settings
 from runner.cli.base import (
-    DURATION,
     AppContext,
-    allow_over_limit_option,
     api_url_option,
     app_of,
-    campaign_files,
     cli,
-    debug_option,
     each_campaign,
     open_client,
-    paths_argument,
     sandbox_option,
+)
+from runner.cli.campaigns import campaign_files
+from runner.cli.console import last_line, outcome_lines
+from runner.cli.options import (
+    DURATION,
+    allow_over_limit_option,
+    debug_option,
+    paths_argument,
     skip_invalid_option,
     timeout_option,
 )
-from runner.cli.console import last_line, outcome_lines
 from runner.cli.report import ReportOptions, run_report
 from runner.cli.signals import catching_signals
 from runner.errors import ConfirmationRefused

@@ -15,15 +15,13 @@ from runner.cli.base import (
     AppContext,
     api_url_option,
     app_of,
-    campaign_files,
-    campaign_for,
     cli,
-    debug_option,
     each_campaign,
     open_client,
     sandbox_option,
-    sandbox_state,
 )
+from runner.cli.campaigns import campaign_files, campaign_for, sandbox_state
+from runner.cli.options import debug_option
 from runner.errors import InputError
 from runner.report.fmt import money
 from runner.safe_text import one_line, printable
