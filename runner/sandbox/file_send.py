@@ -48,15 +48,22 @@ def parse_file(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:
     return [NewBulk("file", sender, text, recipients)]
 
 
-def _numbers(upload: UploadedFile, errors: Errors) -> list[str]:
-    """The numbers of one ``phone_number`` CSV, or ``[]`` with errors recorded."""
+def upload_text(upload: UploadedFile, errors: Errors) -> str | None:
+    """An uploaded CSV's text, or None with the error recorded; XLSX is not supported."""
     if not upload.filename.lower().endswith((".csv", ".txt")):
         errors.add("files", UNSUPPORTED_FILE)
-        return []
+        return None
     try:
-        text = upload.content.decode("utf-8-sig")
+        return upload.content.decode("utf-8-sig")
     except UnicodeDecodeError:
         errors.add("files", UNSUPPORTED_FILE)
+        return None
+
+
+def _numbers(upload: UploadedFile, errors: Errors) -> list[str]:
+    """The numbers of one ``phone_number`` CSV, or ``[]`` with errors recorded."""
+    text = upload_text(upload, errors)
+    if text is None:
         return []
     rows = _rows(text)
     first = next(rows, None)

@@ -173,12 +173,19 @@ def _filter_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     return "".join(f"AND {c} " for c in clauses), args
 
 
+def _bulk_of(
+    tx: sqlite3.Connection, user_id: int, query: Mapping[str, str], now: float
+) -> tuple[sqlite3.Row, int]:
+    """The outbox ``bulk_id`` names (required), and its state at ``now``."""
+    _required(query.get("bulk_id"), "bulk_id")
+    row = find_bulk(tx, user_id, query.get("bulk_id"), now)
+    return row, state_at(Bulk.from_row(row), now)
+
+
 def bulk_stats(
     tx: sqlite3.Connection, user_id: int, query: Mapping[str, str], now: float
 ) -> SandboxResponse:
-    _required(query.get("bulk_id"), "bulk_id")
-    row = find_bulk(tx, user_id, query.get("bulk_id"), now)
-    state_id = state_at(Bulk.from_row(row), now)
+    row, state_id = _bulk_of(tx, user_id, query, now)
     language = "en" if lifecycle.is_latin(row["message"]) else "fa"
     counts = {c: {op: {"en": 0, "fa": 0} for op in ("irancell", "mci")} for c in STAT_CATEGORIES}
     grouped = tx.execute(
@@ -204,9 +211,7 @@ def bulk_stats(
 def recipients(
     tx: sqlite3.Connection, user_id: int, query: Mapping[str, str], now: float
 ) -> SandboxResponse:
-    _required(query.get("bulk_id"), "bulk_id")
-    row = find_bulk(tx, user_id, query.get("bulk_id"), now)
-    state_id = state_at(Bulk.from_row(row), now)
+    row, state_id = _bulk_of(tx, user_id, query, now)
     page, per_page = paging(query, "per_page")
     first = (page - 1) * per_page
     # seq runs 0..rcpts-1, so a range on the primary key pages without an OFFSET scan.

@@ -11,7 +11,7 @@ import csv
 import io
 
 from runner.sandbox import seed
-from runner.sandbox.file_send import parse_file
+from runner.sandbox.file_send import parse_file, upload_text
 from runner.sandbox.multipart import Body, UploadedFile
 from runner.sandbox.patterns import parse_pattern
 from runner.sandbox.postal import parse_postal_code
@@ -31,8 +31,6 @@ from runner.sandbox.validate import (
     normalize_recipient,
     text_field,
 )
-
-UNSUPPORTED_FILE = "فرمت فایل پشتیبانی نمی‌شود"
 
 
 def parse_webservice(body: Body, ctx: SendContext, errors: Errors) -> list[NewBulk]:
@@ -90,13 +88,8 @@ def parse_peer_to_peer_file(body: Body, ctx: SendContext, errors: Errors) -> lis
 
 def _csv_rows(upload: UploadedFile, errors: Errors) -> list[tuple[str, str]]:
     """Rows of a ``recipient,message`` CSV (header row optional); XLSX is not supported."""
-    if not upload.filename.lower().endswith((".csv", ".txt")):
-        errors.add("files", UNSUPPORTED_FILE)
-        return []
-    try:
-        text = upload.content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        errors.add("files", UNSUPPORTED_FILE)
+    text = upload_text(upload, errors)
+    if text is None:
         return []
     rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     if rows and rows[0] and rows[0][0].strip().lower() == "recipient":
