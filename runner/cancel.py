@@ -160,16 +160,7 @@ def cancel_campaign(
     with exclusive(lockpath):
         lock = load(lockpath, campaign.name)
         _require_batches(campaign, lock)
-        if lock.unresolved():
-            # A send whose outcome is unknown may be scheduled too: find its ids first.
-            journal = Journal(lockpath)
-            try:
-                settle_unresolved(lock, client, journal, now=now, sleep=sleep)
-            finally:
-                journal.close()
-                save(lockpath, lock, command)
-        elif journal_path(lockpath).exists():
-            save(lockpath, lock, command)
+        _settle(lockpath, lock, client, command=command, now=now, sleep=sleep)
         earlier = _earlier(lock)
         done: list[BatchOutcome] = []
         try:
@@ -179,6 +170,28 @@ def cancel_campaign(
             _record(lock, done, now())
             save(lockpath, lock, command)
         return CancelResult(campaign, tuple(done), False, earlier=earlier)
+
+
+def _settle(
+    lockpath: Path,
+    lock: Lock,
+    client: IPPanelClient,
+    *,
+    command: str,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> None:
+    """Before cancelling: settle the sends a run left unknown, and fold in its journal."""
+    if lock.unresolved():
+        # A send whose outcome is unknown may be scheduled too: find its ids first.
+        journal = Journal(lockpath)
+        try:
+            settle_unresolved(lock, client, journal, now=now, sleep=sleep)
+        finally:
+            journal.close()
+            save(lockpath, lock, command)
+    elif journal_path(lockpath).exists():
+        save(lockpath, lock, command)
 
 
 def _require_batches(campaign: Target, lock: Lock) -> None:

@@ -69,18 +69,7 @@ def diff(
 
     ``adopted`` are keys of records this run found in the account's outbox (shown as such).
     """
-    recorded = tuple(
-        Batch(
-            r.key,
-            cast(SendingType, r.sending_type),
-            {},
-            (),
-            "adopt" if r.key in adopted else ACTION_OF_STATE[r.state],
-            r.recipients,
-        )
-        for r in sorted(lock.batches.values(), key=_order)
-        if r.state in ACTION_OF_STATE  # failed and cancelled ones are planned again as new ones
-    )
+    recorded = _recorded(lock, adopted)
     if finished(campaign, lock):
         return _unchanged(campaign, recorded)
     digests = lock.covered()
@@ -99,15 +88,36 @@ def diff(
         if b.key not in lock.batches or lock.batches[b.key].state in NOT_SENT_STATES
     ]
     new = _refuse_postal_resend(campaign, lock, new)
-    notes = plan.notes
-    cancelled = sum(1 for r in lock.batches.values() if r.state == "cancelled")
-    if cancelled and new:
-        notes += (
-            f"{cancelled:,} batch(es) were cancelled (ippanel-run cancel): their recipients are "
-            "planned again",
-        )
+    notes = (plan.notes + _cancelled_note(lock)) if new else plan.notes
     changes = _changes(campaign, lock, plan, new, len(digests), texts) if digests else ()
     return replace(plan, batches=recorded + tuple(new), notes=notes, changes=changes)
+
+
+def _recorded(lock: Lock, adopted: frozenset[str]) -> tuple[Batch, ...]:
+    """The lockfile's batches as the plan shows them: to skip, settle or adopt."""
+    return tuple(
+        Batch(
+            r.key,
+            cast(SendingType, r.sending_type),
+            {},
+            (),
+            "adopt" if r.key in adopted else ACTION_OF_STATE[r.state],
+            r.recipients,
+        )
+        for r in sorted(lock.batches.values(), key=_order)
+        if r.state in ACTION_OF_STATE  # failed and cancelled ones are planned again as new ones
+    )
+
+
+def _cancelled_note(lock: Lock) -> tuple[str, ...]:
+    """Why recipients of cancelled batches are in the plan again (none: no note)."""
+    cancelled = sum(1 for r in lock.batches.values() if r.state == "cancelled")
+    if not cancelled:
+        return ()
+    return (
+        f"{cancelled:,} batch(es) were cancelled (ippanel-run cancel): their recipients are "
+        "planned again",
+    )
 
 
 def _unchanged(campaign: Campaign, recorded: tuple[Batch, ...]) -> CampaignPlan:

@@ -85,10 +85,7 @@ def build_plan(
     ``InvalidCampaign`` with every problem found (the first few per kind for
     per-recipient errors).
     """
-    send_time = resolve_schedule(campaign.schedule, now) if campaign.schedule else None
-    hours = scheduled_problem(campaign, send_time) if send_time else None
-    if hours is not None:
-        raise InvalidCampaign([hours])
+    send_time = _send_time(campaign, now)
     stats = RecipientStats()
     recipients = iter_recipients(
         campaign.recipients, campaign.exclude, stats, skip_invalid=skip_invalid
@@ -115,6 +112,15 @@ def build_plan(
             *plan_notes(campaign, send_time, now),
         ),
     )
+
+
+def _send_time(campaign: Campaign, now: datetime) -> datetime | None:
+    """When the schedule sends (None: at once); ``InvalidCampaign`` outside its sending hours."""
+    send_time = resolve_schedule(campaign.schedule, now) if campaign.schedule else None
+    hours = scheduled_problem(campaign, send_time) if send_time else None
+    if hours is not None:
+        raise InvalidCampaign([hours])
+    return send_time
 
 
 def _rendered_batches(

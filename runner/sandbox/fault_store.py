@@ -7,6 +7,7 @@ their parameters and their effects are in ``faults``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 
 from runner.sandbox.faults import (
     FAULT_MATCHES,
@@ -30,6 +31,25 @@ def request_scope(method: str, path: str) -> str | None:
     if path.startswith("/api/report"):
         return "report"
     return "other"
+
+
+def _checked(
+    kind: FaultKind | str, count: int, match: FaultMatch | str, given: Mapping[str, object]
+) -> dict[str, object]:
+    """The parameters ``given`` as the kind takes them; ``BadArguments`` names every bad field."""
+    errors: dict[str, list[str]] = {}
+    if match not in FAULT_MATCHES:
+        errors["match"] = [f"unknown fault match {match!r}; expected one of {FAULT_MATCHES}"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        errors["count"] = ["count must be 0 (until cleared) or more"]
+    values: dict[str, object] = {}
+    try:
+        values = check_params(str(kind), given)
+    except BadArguments as err:
+        errors.update(err.errors)
+    if errors:
+        raise BadArguments(errors)
+    return values
 
 
 class Faults:
@@ -65,19 +85,7 @@ class Faults:
             "retry_after": retry_after,
         }
         given = {name: value for name, value in params.items() if value is not None}
-        errors: dict[str, list[str]] = {}
-        if match not in FAULT_MATCHES:
-            errors["match"] = [f"unknown fault match {match!r}; expected one of {FAULT_MATCHES}"]
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            errors["count"] = ["count must be 0 (until cleared) or more"]
-        values: dict[str, object] = {}
-        try:
-            values = check_params(str(kind), given)
-        except BadArguments as err:
-            errors.update(err.errors)
-        if errors:
-            raise BadArguments(errors)
-        columns = {"seconds": 0.0, "ms": 0.0, **values}
+        columns = {"seconds": 0.0, "ms": 0.0, **_checked(kind, count, match, given)}
         if "commit" in columns:
             columns["commits"] = int(bool(columns.pop("commit")))
         names = ", ".join(columns)

@@ -98,6 +98,13 @@ def pattern_row(row: sqlite3.Row, user: sqlite3.Row) -> dict[str, Any]:
         "pattern_type": "normal",
         "readonly": False,
     }
+    out.update(_no_revision())
+    return out
+
+
+def _no_revision() -> dict[str, Any]:
+    """A pattern's pending revision and its log, in the API's shape: empty, as none is pending."""
+    out: dict[str, Any] = {}
     for name in REVISION_FIELDS:
         out[f"pattern_{name}_revision"] = None
     out["pattern_type_revision"] = ""
