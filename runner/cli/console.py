@@ -1,21 +1,25 @@
 """Terminal manners: when to draw, and the summaries of apply (progress is in ``progress``).
 
-Nothing here decides anything; it only renders outcomes to the stream it is given.
+Nothing here decides anything; it only renders outcomes to the stream it is given
+(``results_json``: the same outcomes as one JSON document, for scripts).
 Colour and bars only when that stream is a terminal and ``NO_COLOR`` is unset. API
 answers in these lines never carry control characters to the terminal.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from runner.apply import ApplyOutcome
+from runner.lockfile import BatchRecord
+from runner.models import CampaignPlan
 from runner.pricing import Estimate
 from runner.safe_text import one_line
 from runner.schedule import cancel_command, cancel_deadline, describe
-from runner.show import shown_path
+from runner.show import FORMAT_VERSION, shown_path
 from runner.stopping import signal_name
 
 NEXT_RUN = {
@@ -59,15 +63,8 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
         f"{name}: sent {len(sent)} batch(es) to {recipients:,} recipient(s); "
         f"outbox ids: {_ids(ids)}"
     ]
-    send_time = outcome.plan.send_time
-    if sent and send_time is not None:
-        deadline = describe(cancel_deadline(send_time)).short
-        shown = shown_path(outcome.plan.campaign.path)
-        lines.append(f"{name}: scheduled: goes out at {describe(send_time).line}")
-        lines.append(
-            f"{name}: it can be cancelled until {deadline}, 5 minutes before, with: "
-            + cancel_command(shown, sandbox=outcome.plan.campaign.sandbox is not None)
-        )
+    if sent:
+        lines.extend(_scheduled_lines(outcome.plan))
     for record in outcome.adopted:
         lines.append(
             f"{name}: {record.recipients:,} recipient(s) already had this text from the account's "
@@ -83,20 +80,40 @@ def outcome_lines(outcome: ApplyOutcome) -> list[str]:
             )
         )
     lines.extend(one_line(str(rejection)) for rejection in dict.fromkeys(outcome.rejections))
-    left = outcome.not_started
+    lines.extend(_stop_lines(outcome))
+    return lines
+
+
+def _scheduled_lines(plan: CampaignPlan) -> list[str]:
+    """When a scheduled campaign goes out, and until when it can be cancelled."""
+    if plan.send_time is None:
+        return []
+    name = plan.campaign.name
+    deadline = describe(cancel_deadline(plan.send_time)).short
+    shown = shown_path(plan.campaign.path)
+    return [
+        f"{name}: scheduled: goes out at {describe(plan.send_time).line}",
+        f"{name}: it can be cancelled until {deadline}, 5 minutes before, with: "
+        + cancel_command(shown, sandbox=plan.campaign.sandbox is not None),
+    ]
+
+
+def _stop_lines(outcome: ApplyOutcome) -> list[str]:
+    """Why sending stopped before the end, if it did."""
+    name, left = outcome.plan.campaign.name, outcome.not_started
     if outcome.stopped_by:
-        lines.append(
+        return [
             f"{name}: stopped by {signal_name(outcome.stopped_by)}: {left} batch(es) not sent; "
             "the lockfile is written; run the same command again to send them"
-        )
-    elif outcome.stop_reason:
-        lines.append(one_line(f"{name}: stopped sending: {outcome.stop_reason}"))
-    elif outcome.unresolved or outcome.failed or left:
-        lines.append(
+        ]
+    if outcome.stop_reason:
+        return [one_line(f"{name}: stopped sending: {outcome.stop_reason}")]
+    if outcome.unresolved or outcome.failed or left:
+        return [
             f"{name}: stopped after --max-errors ({left} batch(es) not sent); run the same "
             "command again to continue"
-        )
-    return lines
+        ]
+    return []
 
 
 def last_line(
@@ -129,3 +146,34 @@ def _ids(ids: list[int]) -> str:
     if len(ids) <= 10:
         return ", ".join(str(i) for i in ids) or "none"
     return ", ".join(str(i) for i in ids[:10]) + f" … ({len(ids)} in all, see the lockfile)"
+
+
+def results_json(results: Sequence[tuple[int, ApplyOutcome | None]]) -> str:
+    """``apply --format json``'s result: each campaign's exit code and its outbox ids."""
+    campaigns: list[dict[str, Any]] = []
+    for code, outcome in results:
+        if outcome is None:
+            campaigns.append({"exit_code": code})
+            continue
+        c = outcome.plan.campaign
+        campaigns.append(
+            {
+                "name": c.name,
+                "file": str(c.path),
+                "lockfile": str(c.lockfile_path),
+                "exit_code": code,
+                "sent": _batches_json(outcome.sent),
+                "unresolved": _batches_json(outcome.unresolved),
+                "failed": _batches_json(outcome.failed),
+                "estimated_cost": outcome.estimate.cost if outcome.estimate else None,
+            }
+        )
+    document = {"format_version": FORMAT_VERSION, "campaigns": campaigns}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _batches_json(records: Sequence[BatchRecord]) -> list[dict[str, Any]]:
+    return [
+        {"key": r.key, "outbox_ids": list(r.outbox_ids), "recipients": r.recipients}
+        for r in records
+    ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +27,11 @@ from runner.cli.options import debug_option, paths_argument
 from runner.cli.progress import CountDisplay
 from runner.errors import InputError
 from runner.safe_text import one_line
+
+if TYPE_CHECKING:
+    from runner.lockfile import Lock
+    from runner.models import Campaign
+    from runner.report import Report
 
 
 @dataclass(frozen=True)
@@ -119,53 +126,7 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
     lockfile.check_owner(campaign.lockfile_path, lock, client.base_url, "")
     if not lock.batches:
         raise InputError(f"{campaign.lockfile_path} does not exist or is empty: send first")
-    shown = CountDisplay(
-        sys.stderr,
-        "outboxes",
-        bar=fancy(sys.stderr, app.env),
-        clock=lambda: app.now().timestamp(),
-    )
-    interval = options.interval
-
-    def waiting_for(count: int) -> None:
-        click.echo(
-            f"{campaign.name}: {count} outbox(es) not final yet; checking again in {interval:g} s",
-            err=True,
-        )
-
-    cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
-
-    def warn(message: str) -> None:
-        click.echo(one_line(f"{campaign.name}: warning: {message}"), err=True)
-
-    try:
-        if options.watch:
-            result = reports.watch(
-                campaign,
-                lock,
-                client,
-                interval=interval,
-                sleep=app.sleep,
-                now=app.now,
-                concurrency=options.concurrency,
-                progress=shown.update,
-                waiting_for=waiting_for,
-                cache=cache,
-                warn=warn,
-            )
-        else:
-            result = reports.build_report(
-                campaign,
-                lock,
-                client,
-                now=app.now(),
-                concurrency=options.concurrency,
-                progress=shown.update,
-                cache=cache,
-                warn=warn,
-            )
-    finally:
-        shown.close()
+    result = _fetch(app, client, campaign, lock, options)
     written = reports.write_report(result, csv=options.with_csv, beside=campaign.state_stem)
     if options.as_json:
         click.echo(reports.render_json(result), nl=False)
@@ -174,3 +135,56 @@ def run_report(app: AppContext, client: IPPanelClient, path: Path, options: Repo
             click.echo(line)
     click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
     return 1 if reports.needs_attention(result) else 0
+
+
+def _fetch(
+    app: AppContext, client: IPPanelClient, campaign: Campaign, lock: Lock, options: ReportOptions
+) -> Report:
+    """The campaign's report from the API, once or (``watch``) until every outbox is final."""
+    from runner import report as reports
+
+    shown = CountDisplay(
+        sys.stderr,
+        "outboxes",
+        bar=fancy(sys.stderr, app.env),
+        clock=lambda: app.now().timestamp(),
+    )
+    cache = reports.cache_path(campaign.state_file(".yaml"))  # beside the report
+    warn = functools.partial(_warn, campaign.name)
+    try:
+        if options.watch:
+            return reports.watch(
+                campaign,
+                lock,
+                client,
+                interval=options.interval,
+                sleep=app.sleep,
+                now=app.now,
+                concurrency=options.concurrency,
+                progress=shown.update,
+                waiting_for=functools.partial(_waiting_for, campaign.name, options.interval),
+                cache=cache,
+                warn=warn,
+            )
+        return reports.build_report(
+            campaign,
+            lock,
+            client,
+            now=app.now(),
+            concurrency=options.concurrency,
+            progress=shown.update,
+            cache=cache,
+            warn=warn,
+        )
+    finally:
+        shown.close()
+
+
+def _waiting_for(name: str, interval: float, count: int) -> None:
+    click.echo(
+        f"{name}: {count} outbox(es) not final yet; checking again in {interval:g} s", err=True
+    )
+
+
+def _warn(name: str, message: str) -> None:
+    click.echo(one_line(f"{name}: warning: {message}"), err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from runner.cli.base import (
     sandbox_option,
 )
 from runner.cli.campaigns import campaign_files
-from runner.cli.console import last_line, outcome_lines
+from runner.cli.console import last_line, outcome_lines, results_json
 from runner.cli.options import (
     DURATION,
     allow_over_limit_option,
@@ -36,7 +35,7 @@ from runner.cli.signals import catching_signals
 from runner.errors import ConfirmationRefused
 from runner.safe_text import inert
 from runner.saved_plan import Fingerprint, is_saved_plan, read_saved_plan
-from runner.show import FORMAT_VERSION, shown_path
+from runner.show import shown_path
 from runner.stopping import Interrupted, Stop
 from runner.trial import run_test_send
 
@@ -132,16 +131,7 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     """
     options = ApplyCommand(**flags)
     if options.dry_run:
-        from runner.cli.plans import plan
-
-        ctx.invoke(
-            plan,
-            paths=paths,
-            fmt=options.fmt,
-            skip_invalid=options.skip_invalid,
-            allow_over_limit=options.allow_over_limit,
-            sandbox=options.sandbox,
-        )
+        _plan_only(ctx, paths, options)
         return
     app = app_of(ctx)
     targets = _targets(paths)
@@ -165,6 +155,20 @@ def apply(ctx: click.Context, /, paths: tuple[Path, ...], **flags: Any) -> None:
     if len(targets) > 1 and options.fmt != "json":
         click.echo(last_line(targets, results), err=code != 0)
     ctx.exit(code)
+
+
+def _plan_only(ctx: click.Context, paths: tuple[Path, ...], options: ApplyCommand) -> None:
+    """``--dry-run``: exactly what ``ippanel-run plan`` does with the same options."""
+    from runner.cli.plans import plan
+
+    ctx.invoke(
+        plan,
+        paths=paths,
+        fmt=options.fmt,
+        skip_invalid=options.skip_invalid,
+        allow_over_limit=options.allow_over_limit,
+        sandbox=options.sandbox,
+    )
 
 
 Target = tuple[Path, "Fingerprint | None"]
@@ -267,33 +271,7 @@ def _apply_one(
 
 
 def _print_json(results: list[tuple[int, ApplyOutcome | None]]) -> None:
-    campaigns: list[dict[str, Any]] = []
-    for code, outcome in results:
-        if outcome is None:
-            campaigns.append({"exit_code": code})
-            continue
-        c = outcome.plan.campaign
-
-        def batches(records: Sequence[Any]) -> list[dict[str, Any]]:
-            return [
-                {"key": r.key, "outbox_ids": list(r.outbox_ids), "recipients": r.recipients}
-                for r in records
-            ]
-
-        campaigns.append(
-            {
-                "name": c.name,
-                "file": str(c.path),
-                "lockfile": str(c.lockfile_path),
-                "exit_code": code,
-                "sent": batches(outcome.sent),
-                "unresolved": batches(outcome.unresolved),
-                "failed": batches(outcome.failed),
-                "estimated_cost": outcome.estimate.cost if outcome.estimate else None,
-            }
-        )
-    document = {"format_version": FORMAT_VERSION, "campaigns": campaigns}
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    click.echo(results_json(results))
 
 
 def _test_send(
