@@ -89,7 +89,7 @@ def streamed_body(batch: Batch, *, file_name: str = "recipients.csv") -> dict[st
 
 def file_suggestion(campaign: Campaign, batches: int, recipients: int) -> tuple[str, ...]:
     """Many one-text requests mean as many separate reviews; ``type: file`` needs one."""
-    if campaign.type not in ("normal", "webservice") or recipients <= API_BATCH_CEILING:
+    if not spec_of(campaign.type).file_instead or recipients <= API_BATCH_CEILING:
         return ()
     return (
         f"{recipients:,} recipients go out as {batches:,} separate {campaign.type} requests, "

@@ -199,7 +199,7 @@ def _semantic_checks(doc: Document, campaign: Campaign) -> Sequence[Violation]:
     ceiling = spec_of(campaign.type).batch_size
     if campaign.batch_size > ceiling:
         hint = ""
-        if campaign.type in ("normal", "webservice"):
+        if spec_of(campaign.type).file_instead:
             hint = f"; type file sends up to {FILE_RECIPIENTS_CEILING:,} numbers in one request"
         problems.append(
             doc.location(("batch_size",)).violation(

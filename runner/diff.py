@@ -35,6 +35,7 @@ from runner.models import (
     SendingType,
 )
 from runner.planner import build_plan
+from runner.sending_types import spec_of
 
 # Unfinished batches are shown as "reconcile"; sent ones as "skip".
 ACTION_OF_STATE: dict[str, Action] = {
@@ -139,7 +140,7 @@ def _unchanged(campaign: Campaign, recorded: tuple[Batch, ...]) -> CampaignPlan:
 
 def _refuse_postal_resend(campaign: Campaign, lock: Lock, new: list[Batch]) -> list[Batch]:
     """A sent postal_code campaign: nothing left, or an error (the bank was targeted)."""
-    if campaign.type != "postal_code" or all(
+    if not spec_of(campaign.type).targets_bank or all(
         r.state in NOT_SENT_STATES for r in lock.batches.values()
     ):
         return new

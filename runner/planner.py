@@ -255,7 +255,7 @@ def _check_text(
     who = f" for recipient {phone}" if phone else ""
     parts = count_parts(billed(text, c.promotional))
     c.parts[text] = parts.parts
-    if campaign.type == "votp":
+    if spec_of(campaign.type).code_only:
         if not VOTP_CODE.match(text):
             c.fail(
                 [

@@ -20,6 +20,7 @@ from typing import Any
 from runner.errors import ApiError, ApiValidationError, InputError, NotFoundError, Violation
 from runner.models import Campaign, Location, RecipientStats
 from runner.recipients import iter_recipients
+from runner.sending_types import SPECS
 
 RECIPIENT = "recipients"  # the key of fields whose value is one recipient's number
 
@@ -115,8 +116,9 @@ def explain(err: ApiError, campaign: Campaign, body: Mapping[str, Any]) -> list[
 
     ``body`` is the request that was refused (multipart: ``{"form", "files"}``).
     """
-    # A pattern send answered 404-1 names no field: the pattern code is what was not found.
-    unnamed = "code" if body.get("sending_type") == "pattern" else ""
+    # A 404 names no field: for a pattern send (404-1) the pattern code was not found.
+    spec = SPECS.get(str(body.get("sending_type", "")))
+    unnamed = spec.unnamed_field if spec else ""
     errors = err.errors or {unnamed: [err.api_message]}
     located = _Locator(campaign, body)
     return [

@@ -10,7 +10,11 @@ type-specific body fields taken from the campaign (``fields``), which type a tes
 send uses, whether numbers typed in the campaign file ride apart from the uploaded
 file (``typed_apart``), how many outbox ids the API answers a request with
 (``outbox_ids``), how an earlier send is recognized in the account's outbox
-(``outbox_match``) and how many requests go out at once (``concurrency``). Adding
+(``outbox_match``), how many requests go out at once (``concurrency``), whether
+``type: file`` would carry the same send in one upload (``file_instead``), whether
+the text is a verification code (``code_only``), whether the send targets IPPanel's
+number bank (``targets_bank``: a sent campaign cannot be sent again) and which body
+field an API refusal that names none is about (``unnamed_field``). Adding
 a sending type means adding a row here (and its branch in the JSON Schema).
 Nothing here does I/O.
 """
@@ -84,6 +88,10 @@ class SendingTypeSpec:
     outbox_ids: OutboxIds = "request"  # what the API answers one outbox id for
     outbox_match: OutboxMatch = "recipients"  # how an earlier send is found in the outbox
     concurrency: int = 4  # default requests in flight (one request a recipient needs more)
+    file_instead: bool = False  # one text to a list: ``type: file`` sends it in one upload
+    code_only: bool = False  # the text is a verification code: digits only, fewer than 15
+    targets_bank: bool = False  # IPPanel picks numbers from its bank: no second send
+    unnamed_field: str = ""  # the field an API refusal (404) that names none is about
 
 
 def _pattern_fields(campaign: Campaign) -> Mapping[str, Any]:
@@ -134,8 +142,8 @@ def _targeted_count(campaign: Campaign) -> int:
 SPECS: dict[str, SendingTypeSpec] = {
     spec.name: spec
     for spec in (
-        SendingTypeSpec("normal", group=one_text_chunks, body=one_text_body),
-        SendingTypeSpec("webservice", group=one_text_chunks, body=one_text_body),
+        SendingTypeSpec("normal", group=one_text_chunks, body=one_text_body, file_instead=True),
+        SendingTypeSpec("webservice", group=one_text_chunks, body=one_text_body, file_instead=True),
         SendingTypeSpec(
             "file",
             group=one_text_chunks,
@@ -165,6 +173,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             fields=_postal_fields,
             targeted=_targeted_count,
             outbox_match="text",
+            targets_bank=True,
         ),
         SendingTypeSpec(
             "pattern",
@@ -178,6 +187,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             test_as="pattern",
             outbox_match="pattern_words",
             concurrency=PER_RECIPIENT_CONCURRENCY,
+            unnamed_field="code",
         ),
         SendingTypeSpec(
             "votp",
@@ -189,6 +199,7 @@ SPECS: dict[str, SendingTypeSpec] = {
             priced=False,
             test_as="votp",
             concurrency=PER_RECIPIENT_CONCURRENCY,
+            code_only=True,
         ),
     )
 }

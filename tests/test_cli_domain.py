@@ -239,3 +239,27 @@ def test_a_test_send_to_a_foreign_number_is_refused(invoke: Invoke, workdir: Pat
             workdir / ".ippanel-sandbox", clock=lambda: NOW
         ).store.committed_messages()
     )
+
+
+def test_a_sent_postal_code_campaign_is_never_sent_to_the_bank_again(
+    invoke: Invoke, workdir: Path
+) -> None:
+    """IPPanel picks the numbers: a second send would reach the same bank slices again."""
+    campaign = "examples/postal_code/store-opening.yaml"
+    assert invoke("--sandbox", "--yes", campaign).exit_code == 0
+    lock = in_sandbox(workdir, campaign, ".lock.json")
+    before = lock.read_bytes()
+    again = invoke("--sandbox", "--yes", campaign)
+    assert again.exit_code == 0 and "already sent" in again.stdout
+
+    path = workdir / campaign
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('  - "+989350000000"', '  - "+989350000000"\n  - "+989350000001"'))
+    result = invoke("--sandbox", "--yes", campaign)
+
+    assert result.exit_code == 2
+    assert (
+        f"{campaign}: this postal_code campaign was already sent; sending again would target "
+        "the same number bank twice. Put new recipients in a new campaign."
+    ) in result.stderr
+    assert lock.read_bytes() == before
