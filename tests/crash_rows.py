@@ -207,8 +207,10 @@ def dribbling_server(api: Api, tmp: Path) -> None:
     api.app.faults.add("slow_body", 1, seconds=0.5)  # each byte within the read timeout
     first = api.run(folder)
     assert first.code == 1, first.stderr
-    assert "no complete answer within 2 s" in first.stderr
-    assert first.seconds < 20
+    assert "no complete answer within 4 s" in first.stderr
+    # Without an overall deadline the ~150-byte answer would take over 70 s; with it the
+    # run takes a few seconds (a loaded machine starts child processes slowly).
+    assert first.seconds < 40, f"{first.seconds:.1f} s"
     assert api.run(folder).code == 0
     settled(api, folder, 30)
 

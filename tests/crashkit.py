@@ -31,7 +31,7 @@ POLL = 0.005
 # Short waits keep the suite quick: a send the API may still be storing is settled
 # 2 × 1 s (the deadline) + 1 s (the margin) after its attempt (+ 2 s: its line was
 # written just before the POST). The API's 40 s identical-request window stays.
-FAST = ("--timeout", "1", "--commit-margin", "1")
+FAST = ("--timeout", "2", "--commit-margin", "1")
 
 
 @dataclass(frozen=True)
