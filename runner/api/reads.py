@@ -10,6 +10,7 @@ from ``runner.api.types`` and ``runner.api.lookups``. Nothing here imports httpx
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -43,14 +44,15 @@ from runner.api.types import (
 from runner.errors import ApiError, NotFoundError
 
 
-class ReadCalls:
+class ReadCalls(abc.ABC):
     """The API's read calls; ``IPPanelClient`` supplies ``_read`` (and the transport)."""
 
     # None until a by_bulk call tells which of the two documented shapes this server speaks.
     _by_bulk_get: bool | None = None
 
+    @abc.abstractmethod
     def _read(self, method: str, path: str, **kwargs: Any) -> Envelope:
-        raise NotImplementedError  # IPPanelClient's: a request repeated on transient failures
+        """One read request, repeated on transient failures (``IPPanelClient``'s policy)."""
 
     # -- reports, credit, prices ---------------------------------------------------------------
 
